@@ -7,6 +7,7 @@
 
 mod load;
 mod locate;
+pub mod codegen;
 pub mod lua_syntax;
 pub mod markdown;
 pub mod model;

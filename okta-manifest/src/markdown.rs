@@ -73,9 +73,15 @@ fn render_tool(manifest: &Manifest, tool: &Tool) -> String {
     let integration = &manifest.integration;
     let mut out = String::new();
     let _ = writeln!(out, "## {}\n", tool.full_name(integration));
-    let _ = writeln!(out, "{}\n", tool.summary.trim());
-    if !tool.description.is_empty() && tool.description.trim() != tool.summary.trim() {
-        let _ = writeln!(out, "{}\n", tool.description.trim());
+    // The description usually repeats the summary as its first sentence.
+    let description = tool.description.trim();
+    if description.starts_with(tool.summary.trim()) {
+        let _ = writeln!(out, "{description}\n");
+    } else {
+        let _ = writeln!(out, "{}\n", tool.summary.trim());
+        if !description.is_empty() {
+            let _ = writeln!(out, "{description}\n");
+        }
     }
 
     let _ = writeln!(out, "- Lua path: `{}.{}`", integration.lua_path, tool.name);
@@ -182,43 +188,52 @@ fn lua_type_name(manifest: &Manifest, ty: &TypeRef) -> String {
     }
 }
 
-fn field_list(manifest: &Manifest, model_name: &str) -> String {
+/// Lists the fields of a model, leaving out fields that only some tool
+/// attaches, unless `tool` is one of them.
+fn field_list(manifest: &Manifest, model_name: &str, tool: &Tool) -> String {
     let Some(model) = manifest.models.get(model_name) else { return String::new() };
-    let names: Vec<String> = model.fields.iter().map(|field| format!("`{}`", field.name)).collect();
+    let attached_elsewhere = |name: &str| {
+        let attached_anywhere = manifest.tools.iter().any(|other| other.attach.iter().any(|attach| attach.field == name));
+        attached_anywhere && !tool.attach.iter().any(|attach| attach.field == name)
+    };
+    let names: Vec<String> = model
+        .fields
+        .iter()
+        .filter(|field| !attached_elsewhere(&field.name))
+        .map(|field| format!("`{}`", field.name))
+        .collect();
     names.join(", ")
 }
 
 fn render_returns(manifest: &Manifest, tool: &Tool) -> String {
     let model_name = tool.result.ty.named().unwrap_or("object");
-    let fields = field_list(manifest, model_name);
+    let fields = field_list(manifest, model_name, tool);
+    // Membership and lifecycle results are built by the client, not copied
+    // from an Okta response.
+    let from_okta = tool.membership.is_none() && tool.lifecycle.is_none();
     let mut text = if tool.result.ty.is_array() {
         format!(
             "A sequence of `{model_name}` tables (use `ipairs`), with fields such as {fields}, plus every other field Okta returns. \
              A second value, the page table, says whether more remain: `truncated` (true when the list stopped before the end), \
              `next` (a cursor to pass as `after` to continue, or nil when nothing remains) and `pages` (requests made)."
         )
-    } else {
+    } else if from_okta {
         format!("A `{model_name}` table with {fields}, plus every other field Okta returns.")
-    };
-    if let Some(model) = manifest.models.get(model_name) {
-        let described: Vec<String> = model
-            .fields
-            .iter()
-            .filter(|field| !field.description.is_empty() && model_name != "UserProfile")
-            .map(|field| format!("`{}`: {}", field.name, field.description.trim()))
-            .collect();
-        if !described.is_empty() && !tool.result.ty.is_array() && tool.attach.is_empty() {
-            let _ = write!(text, " {}.", described.join("; "));
+    } else {
+        let mut table = format!("A `{model_name}` table:\n\n| Field | Type | Description |\n|-------|------|-------------|\n");
+        if let Some(model) = manifest.models.get(model_name) {
+            for field in &model.fields {
+                let _ = writeln!(table, "| `{}` | {} | {} |", field.name, lua_type_name(manifest, &field.ty), escape_cell(&field.description));
+            }
         }
-    }
+        table.trim_end().to_string()
+    };
     for attach in &tool.attach {
+        let element = attach.ty.named().unwrap_or("object");
         let _ = write!(
             text,
-            " The field `{}` holds {} from `GET {}{}`.",
-            attach.field,
-            lua_type_name(manifest, &attach.ty),
-            manifest.integration.api_prefix,
-            attach.path
+            " The field `{}` holds a sequence of `{element}` tables from `GET {}{}`.",
+            attach.field, manifest.integration.api_prefix, attach.path
         );
     }
     text

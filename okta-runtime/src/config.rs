@@ -1,0 +1,137 @@
+//! Accounts: where an org is and how to authenticate to it.
+
+use std::time::Duration;
+
+use crate::Error;
+use crate::secret::SecretString;
+
+/// How requests authenticate.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// `Authorization: SSWS {token}`.
+    ApiToken(SecretString),
+}
+
+/// Timeouts, retries and limits of one account's client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientOptions {
+    /// Time allowed to open a connection. Default 10 s.
+    pub connect_timeout: Duration,
+    /// Time allowed for one whole request, from sending to the last body
+    /// byte. Default 30 s.
+    pub request_timeout: Duration,
+    /// Retries of a failed idempotent request. Default 3; 0 turns retries off.
+    pub max_retries: u32,
+    /// First backoff delay; doubled for each further retry. Default 250 ms.
+    pub retry_base_delay: Duration,
+    /// Longest backoff delay. Default 10 s.
+    pub max_retry_delay: Duration,
+    /// Longest wait for a rate-limit window to reset. Default 60 s.
+    pub max_rate_limit_wait: Duration,
+    /// Added to the rate-limit reset time before retrying. Default 1000 ms.
+    pub rate_limit_margin_ms: u64,
+    /// Requests in flight to the org at once. Default 8.
+    pub max_concurrent_requests: usize,
+    /// Items one list call returns at most, whatever the arguments. Default 1,000,000.
+    pub max_list_items: u64,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_retries: 3,
+            retry_base_delay: Duration::from_millis(250),
+            max_retry_delay: Duration::from_secs(10),
+            max_rate_limit_wait: Duration::from_secs(60),
+            rate_limit_margin_ms: 1000,
+            max_concurrent_requests: 8,
+            max_list_items: 1_000_000,
+        }
+    }
+}
+
+/// One org and its credentials.
+#[derive(Debug, Clone)]
+pub struct AccountConfig {
+    /// Account name, `default` for the default account.
+    pub name: String,
+    /// Org URL such as `https://example.okta.com`.
+    pub org_url: String,
+    pub auth: Auth,
+    pub options: ClientOptions,
+}
+
+/// Environment variables read for the default account, in order of preference.
+pub const ORG_URL_VARIABLES: &[&str] = &["OKTA_ORG_URL", "OKTA_CLIENT_ORGURL"];
+pub const API_TOKEN_VARIABLES: &[&str] = &["OKTA_API_TOKEN", "OKTA_CLIENT_TOKEN"];
+
+fn first_env(names: &[&str]) -> Option<String> {
+    names.iter().find_map(|name| std::env::var(name).ok().filter(|value| !value.trim().is_empty()))
+}
+
+impl AccountConfig {
+    /// Creates an account that authenticates with an API token.
+    pub fn with_api_token(name: &str, org_url: &str, token: SecretString) -> AccountConfig {
+        AccountConfig {
+            name: name.to_string(),
+            org_url: org_url.to_string(),
+            auth: Auth::ApiToken(token),
+            options: ClientOptions::default(),
+        }
+    }
+
+    /// Reads the default account from `OKTA_ORG_URL` and `OKTA_API_TOKEN`
+    /// (or the official SDKs' `OKTA_CLIENT_ORGURL` and `OKTA_CLIENT_TOKEN`).
+    pub fn from_env() -> Result<AccountConfig, Error> {
+        let org_url = first_env(ORG_URL_VARIABLES);
+        let token = first_env(API_TOKEN_VARIABLES);
+        match (org_url, token) {
+            (Some(org_url), Some(token)) => Ok(AccountConfig::with_api_token("default", &org_url, SecretString::new(token))),
+            (None, _) => Err(Error::Config(
+                "no Okta org configured: set OKTA_ORG_URL (for example https://example.okta.com) and OKTA_API_TOKEN, \
+                 or run with --demo to use the built-in fake org"
+                    .to_string(),
+            )),
+            (Some(_), None) => Err(Error::Config(
+                "OKTA_ORG_URL is set but OKTA_API_TOKEN is not: set it to an Okta API token".to_string(),
+            )),
+        }
+    }
+
+    /// Returns the org origin (`scheme://host[:port]`) after checking that it
+    /// is https, or http on a loopback address.
+    pub fn validated_origin(&self) -> Result<String, Error> {
+        let invalid = |reason: &str| {
+            Error::Config(format!(
+                "invalid org URL \"{}\" for account `{}`: {reason}; use the form https://example.okta.com",
+                self.org_url, self.name
+            ))
+        };
+        let url = url::Url::parse(self.org_url.trim()).map_err(|error| invalid(&error.to_string()))?;
+        let host = url.host().ok_or_else(|| invalid("it has no host"))?;
+        let loopback = match host {
+            url::Host::Domain(domain) => domain == "localhost",
+            url::Host::Ipv4(address) => address.is_loopback(),
+            url::Host::Ipv6(address) => address.is_loopback(),
+        };
+        match url.scheme() {
+            "https" => {}
+            "http" if loopback => {}
+            "http" => return Err(invalid("plain http is allowed only for loopback addresses")),
+            other => return Err(invalid(&format!("the scheme must be https, not {other}"))),
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(invalid("credentials do not belong in the URL"));
+        }
+        if url.path() != "/" && !url.path().is_empty() {
+            return Err(invalid("give the org URL without a path"));
+        }
+        let Auth::ApiToken(token) = &self.auth;
+        if token.is_empty() {
+            return Err(Error::Config(format!("the API token of account `{}` is empty", self.name)));
+        }
+        Ok(url.origin().ascii_serialization())
+    }
+}

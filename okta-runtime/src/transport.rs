@@ -1,0 +1,376 @@
+//! HTTP transport: authentication, timeouts, rate limits and retries.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+use crate::Error;
+use crate::config::{AccountConfig, Auth, ClientOptions};
+use crate::error::ApiError;
+
+/// One HTTP exchange as reported to the caller: no host, no secrets.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CallRecord {
+    pub tool: String,
+    pub method: String,
+    /// Path and query relative to the org, for example `/api/v1/users?limit=200`.
+    pub path: String,
+    pub status: Option<u16>,
+    pub duration_ms: f64,
+    /// Attempts after the first one.
+    pub retries: u32,
+    /// Time spent waiting for rate limits and backoff, in milliseconds.
+    pub wait_ms: u64,
+    pub error: Option<String>,
+}
+
+/// A shared list of call records; clones write to the same list.
+#[derive(Debug, Clone, Default)]
+pub struct CallLog(Arc<Mutex<Vec<CallRecord>>>);
+
+impl CallLog {
+    pub fn push(&self, record: CallRecord) {
+        if let Ok(mut records) = self.0.lock() {
+            records.push(record);
+        }
+    }
+
+    pub fn records(&self) -> Vec<CallRecord> {
+        self.0.lock().map(|records| records.clone()).unwrap_or_default()
+    }
+
+    pub fn take(&self) -> Vec<CallRecord> {
+        self.0.lock().map(|mut records| std::mem::take(&mut *records)).unwrap_or_default()
+    }
+}
+
+/// The last rate-limit headers Okta sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RateLimitState {
+    pub limit: Option<u64>,
+    pub remaining: Option<u64>,
+    /// Unix time in seconds when the window resets.
+    pub reset: Option<u64>,
+}
+
+/// A successful response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// A request the transport sends, relative to the org URL.
+#[derive(Debug, Clone)]
+pub struct OutgoingRequest<'a> {
+    pub tool: &'a str,
+    pub method: reqwest::Method,
+    /// Path and query, starting with `/`, already percent-encoded.
+    pub path_and_query: String,
+    pub body: Option<Vec<u8>>,
+    /// Whether repeating the request cannot change the outcome.
+    pub idempotent: bool,
+    /// Added to a timeout error, for example how to check whether a create
+    /// took effect.
+    pub timeout_hint: Option<String>,
+}
+
+/// Sends requests to one org.
+pub struct Transport {
+    http: reqwest::Client,
+    origin: String,
+    auth: Auth,
+    options: ClientOptions,
+    rate_limit: Mutex<Option<RateLimitState>>,
+    concurrency: Semaphore,
+    log: CallLog,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport").field("origin", &self.origin).field("auth", &self.auth).finish_non_exhaustive()
+    }
+}
+
+fn now_unix() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// Reads a header as an integer. A missing, repeated or malformed header
+/// gives None, except that repeated equal values are accepted.
+fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+    let mut values = headers.get_all(name).iter().filter_map(|value| value.to_str().ok()?.trim().parse::<u64>().ok());
+    let first = values.next()?;
+    values.all(|other| other == first).then_some(first)
+}
+
+fn server_time(headers: &HeaderMap) -> Option<u64> {
+    let text = headers.get(reqwest::header::DATE)?.to_str().ok()?;
+    let time = httpdate::parse_http_date(text).ok()?;
+    time.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs())
+}
+
+impl Transport {
+    pub fn new(account: &AccountConfig, log: CallLog) -> Result<Transport, Error> {
+        let origin = account.validated_origin()?;
+        let options = account.options.clone();
+        let http = reqwest::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.request_timeout)
+            .user_agent(concat!("okta-lua/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|error| Error::Config(format!("cannot build the HTTP client: {error}")))?;
+        Ok(Transport {
+            http,
+            origin,
+            auth: account.auth.clone(),
+            concurrency: Semaphore::new(options.max_concurrent_requests.max(1)),
+            options,
+            rate_limit: Mutex::new(None),
+            log,
+        })
+    }
+
+    /// Returns the org origin, for example `https://example.okta.com`.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    pub fn rate_limit(&self) -> Option<RateLimitState> {
+        self.rate_limit.lock().ok().and_then(|state| *state)
+    }
+
+    pub fn log(&self) -> &CallLog {
+        &self.log
+    }
+
+    fn authorization(&self) -> Result<HeaderValue, Error> {
+        let Auth::ApiToken(token) = &self.auth;
+        let mut value = HeaderValue::from_str(&format!("SSWS {}", token.expose()))
+            .map_err(|_| Error::Config("the API token contains characters that cannot be sent in a header".to_string()))?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+
+    fn record_rate_limit(&self, headers: &HeaderMap) {
+        let state = RateLimitState {
+            limit: header_u64(headers, "x-rate-limit-limit"),
+            remaining: header_u64(headers, "x-rate-limit-remaining"),
+            reset: header_u64(headers, "x-rate-limit-reset"),
+        };
+        if state.limit.is_some() || state.remaining.is_some() || state.reset.is_some() {
+            if let Ok(mut current) = self.rate_limit.lock() {
+                *current = Some(state);
+            }
+        }
+    }
+
+    /// Returns how long to wait before the next request so that a nearly
+    /// empty rate-limit bucket is not emptied.
+    fn pacing_delay(&self) -> Duration {
+        let Some(state) = self.rate_limit() else { return Duration::ZERO };
+        let (Some(limit), Some(remaining), Some(reset)) = (state.limit, state.remaining, state.reset) else {
+            return Duration::ZERO;
+        };
+        let now = now_unix();
+        if reset <= now || limit == 0 {
+            return Duration::ZERO;
+        }
+        let window_left = Duration::from_secs(reset - now);
+        let delay = if remaining == 0 {
+            window_left + Duration::from_millis(self.options.rate_limit_margin_ms)
+        } else if remaining * 10 <= limit {
+            window_left / (remaining as u32 + 1)
+        } else {
+            Duration::ZERO
+        };
+        delay.min(self.options.max_rate_limit_wait)
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.options.retry_base_delay.as_millis() as u64;
+        let exponential = base.saturating_mul(1 << attempt.min(10));
+        let jitter = rand::random_range(0..=exponential / 2 + 1);
+        Duration::from_millis(exponential + jitter).min(self.options.max_retry_delay)
+    }
+
+    /// Sends a request with retries and rate-limit waits. Every outcome is
+    /// recorded in the call log.
+    pub async fn send(&self, request: OutgoingRequest<'_>) -> Result<Response, Error> {
+        let started = Instant::now();
+        let mut retries = 0u32;
+        let mut waited = Duration::ZERO;
+        let label = format!("{} {}", request.method, request.path_and_query);
+
+        let span = tracing::debug_span!("okta_request", tool = request.tool, method = %request.method, path = %request.path_and_query);
+        let _guard = span.enter();
+
+        let outcome = loop {
+            let pacing = self.pacing_delay();
+            if !pacing.is_zero() {
+                tracing::debug!(wait_ms = pacing.as_millis() as u64, "pacing before the rate limit is reached");
+                tokio::time::sleep(pacing).await;
+                waited += pacing;
+            }
+
+            let result = self.send_once(&request, retries).await;
+            let retry_after = match &result {
+                Ok(response) if response.status == 429 => self.rate_limit_wait(&response.headers, &label),
+                Ok(response) if matches!(response.status, 500 | 502 | 503 | 504) && request.idempotent => {
+                    Ok(Some(self.backoff(retries)))
+                }
+                Ok(_) => Ok(None),
+                Err(SendFailure::Connect(_)) => Ok(Some(self.backoff(retries))),
+                Err(SendFailure::Other(_)) if request.idempotent => Ok(Some(self.backoff(retries))),
+                Err(_) => Ok(None),
+            };
+
+            let retry_after = match retry_after {
+                Ok(value) => value,
+                Err(error) => break Err(error),
+            };
+            match retry_after {
+                Some(delay) if retries < self.options.max_retries => {
+                    tracing::info!(
+                        retry = retries + 1,
+                        delay_ms = delay.as_millis() as u64,
+                        status = result.as_ref().ok().map(|r| r.status),
+                        "retrying request"
+                    );
+                    tokio::time::sleep(delay).await;
+                    waited += delay;
+                    retries += 1;
+                }
+                _ => break self.finish(result, &request, &label, started),
+            }
+        };
+
+        let (status, error) = match &outcome {
+            Ok(response) => (Some(response.status), None),
+            Err(Error::Api(api)) => (Some(api.status), Some(api.to_string())),
+            Err(other) => (None, Some(other.to_string())),
+        };
+        let duration = started.elapsed();
+        tracing::debug!(status, retries, wait_ms = waited.as_millis() as u64, duration_ms = duration.as_millis() as u64, "request finished");
+        self.log.push(CallRecord {
+            tool: request.tool.to_string(),
+            method: request.method.to_string(),
+            path: request.path_and_query.clone(),
+            status,
+            duration_ms: duration.as_secs_f64() * 1000.0,
+            retries,
+            wait_ms: waited.as_millis() as u64,
+            error,
+        });
+        outcome
+    }
+
+    /// Returns the wait before retrying a 429, or an error when it would be
+    /// longer than the maximum wait.
+    fn rate_limit_wait(&self, headers: &HeaderMap, label: &str) -> Result<Option<Duration>, Error> {
+        let Some(reset) = header_u64(headers, "x-rate-limit-reset") else {
+            return Ok(Some(self.options.retry_base_delay.max(Duration::from_secs(1))));
+        };
+        let now = server_time(headers).unwrap_or_else(now_unix);
+        let wait = Duration::from_secs(reset.saturating_sub(now)) + Duration::from_millis(self.options.rate_limit_margin_ms);
+        if wait > self.options.max_rate_limit_wait {
+            let reset_text = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(reset));
+            return Err(Error::RateLimited {
+                request: label.to_string(),
+                reset: reset_text,
+                wait_seconds: wait.as_secs(),
+                max_wait_seconds: self.options.max_rate_limit_wait.as_secs(),
+            });
+        }
+        Ok(Some(wait))
+    }
+
+    fn finish(
+        &self,
+        result: Result<Response, SendFailure>,
+        request: &OutgoingRequest<'_>,
+        label: &str,
+        started: Instant,
+    ) -> Result<Response, Error> {
+        match result {
+            Ok(response) if (200..300).contains(&response.status) => Ok(response),
+            Ok(response) => Err(Error::Api(Box::new(ApiError::from_response(response.status, &response.body, label.to_string())))),
+            Err(SendFailure::Timeout) => Err(Error::Timeout {
+                request: label.to_string(),
+                elapsed: started.elapsed(),
+                hint: request.timeout_hint.clone(),
+            }),
+            Err(SendFailure::Connect(message)) | Err(SendFailure::Other(message)) => Err(Error::Connection {
+                request: label.to_string(),
+                message,
+                hint: if request.idempotent { None } else { request.timeout_hint.clone() },
+            }),
+        }
+    }
+
+    async fn send_once(&self, request: &OutgoingRequest<'_>, retries: u32) -> Result<Response, SendFailure> {
+        let _permit = self.concurrency.acquire().await.map_err(|_| SendFailure::Other("the client is shut down".to_string()))?;
+        let url = format!("{}{}", self.origin, request.path_and_query);
+        let authorization = self.authorization().map_err(|error| SendFailure::Other(error.to_string()))?;
+        let mut builder = self
+            .http
+            .request(request.method.clone(), &url)
+            .header(reqwest::header::AUTHORIZATION, authorization)
+            .header(reqwest::header::ACCEPT, "application/json");
+        if retries > 0 {
+            builder = builder.header("X-Okta-Retry-Count", retries.to_string());
+        }
+        match &request.body {
+            Some(body) => {
+                builder = builder.header(reqwest::header::CONTENT_TYPE, "application/json; charset=UTF-8").body(body.clone());
+            }
+            // Okta answers 411 to a PUT or POST without Content-Length.
+            None if request.method != reqwest::Method::GET => {
+                builder = builder.header(reqwest::header::CONTENT_LENGTH, "0");
+            }
+            None => {}
+        }
+
+        let response = builder.send().await.map_err(SendFailure::from_reqwest)?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        self.record_rate_limit(&headers);
+        let body = response.bytes().await.map_err(SendFailure::from_reqwest)?;
+        Ok(Response { status, headers, body })
+    }
+}
+
+enum SendFailure {
+    Timeout,
+    /// The connection could not be made, so the request never reached the server.
+    Connect(String),
+    Other(String),
+}
+
+impl SendFailure {
+    fn from_reqwest(error: reqwest::Error) -> SendFailure {
+        if error.is_timeout() {
+            return SendFailure::Timeout;
+        }
+        // reqwest's message names the URL; keep only the cause chain.
+        let mut message = String::new();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            if !message.is_empty() {
+                message.push_str(": ");
+            }
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        if message.is_empty() {
+            message = "request failed".to_string();
+        }
+        if error.is_connect() { SendFailure::Connect(message) } else { SendFailure::Other(message) }
+    }
+}
