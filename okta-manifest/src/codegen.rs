@@ -8,18 +8,35 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::markdown;
-use crate::model::{Class, EnumDef, Location, Manifest, Method, Model, Param, Retry, Tool, TypeRef};
+use crate::model::{
+    Class, EnumDef, Location, Manifest, Method, Model, Param, Retry, Tool, TypeRef,
+};
 
 /// Generates every item for `manifest`. `source_path`, when given, is the
 /// absolute path of the manifest file, included with `include_str!` so that
 /// editing the manifest rebuilds the crate that expands the macro.
 pub fn generate(manifest: &Manifest, source_path: Option<&str>) -> TokenStream {
-    let enums = manifest.enums.iter().map(|(name, definition)| generate_enum(name, definition));
-    let models = manifest.models.iter().map(|(name, model)| generate_model(manifest, name, model));
-    let requests = manifest.tools.iter().map(|tool| generate_request(manifest, tool));
-    let specs = manifest.tools.iter().map(|tool| generate_spec(manifest, tool));
+    let enums = manifest
+        .enums
+        .iter()
+        .map(|(name, definition)| generate_enum(name, definition));
+    let models = manifest
+        .models
+        .iter()
+        .map(|(name, model)| generate_model(name, model));
+    let requests = manifest
+        .tools
+        .iter()
+        .map(generate_request);
+    let specs = manifest
+        .tools
+        .iter()
+        .map(|tool| generate_spec(manifest, tool));
     let spec_names: Vec<Ident> = manifest.tools.iter().map(spec_ident).collect();
-    let methods = manifest.tools.iter().map(|tool| generate_method(manifest, tool));
+    let methods = manifest
+        .tools
+        .iter()
+        .map(|tool| generate_method(manifest, tool));
     let registrations = manifest.tools.iter().map(generate_registration);
     let docs = generate_docs(manifest, source_path);
 
@@ -111,11 +128,58 @@ fn field_ident(name: &str) -> Ident {
 fn syn_keyword(name: &str) -> bool {
     matches!(
         name,
-        "type" | "match" | "ref" | "self" | "struct" | "enum" | "fn" | "impl" | "mod" | "move" | "use" | "where" | "async" | "await" | "dyn" | "loop" | "static" | "const" | "in" | "for" | "let" | "box" | "crate" | "super" | "trait" | "true" | "false" | "if" | "else" | "return" | "mut" | "pub" | "extern" | "unsafe" | "while" | "break" | "continue" | "as" | "abstract" | "final" | "override" | "priv" | "typeof" | "unsized" | "virtual" | "yield" | "try" | "gen"
+        "type"
+            | "match"
+            | "ref"
+            | "self"
+            | "struct"
+            | "enum"
+            | "fn"
+            | "impl"
+            | "mod"
+            | "move"
+            | "use"
+            | "where"
+            | "async"
+            | "await"
+            | "dyn"
+            | "loop"
+            | "static"
+            | "const"
+            | "in"
+            | "for"
+            | "let"
+            | "box"
+            | "crate"
+            | "super"
+            | "trait"
+            | "true"
+            | "false"
+            | "if"
+            | "else"
+            | "return"
+            | "mut"
+            | "pub"
+            | "extern"
+            | "unsafe"
+            | "while"
+            | "break"
+            | "continue"
+            | "as"
+            | "abstract"
+            | "final"
+            | "override"
+            | "priv"
+            | "typeof"
+            | "unsized"
+            | "virtual"
+            | "yield"
+            | "try"
+            | "gen"
     )
 }
 
-fn rust_type(manifest: &Manifest, ty: &TypeRef) -> TokenStream {
+fn rust_type(ty: &TypeRef) -> TokenStream {
     match ty {
         TypeRef::String => quote!(String),
         TypeRef::Integer => quote!(i64),
@@ -123,7 +187,7 @@ fn rust_type(manifest: &Manifest, ty: &TypeRef) -> TokenStream {
         TypeRef::Boolean => quote!(bool),
         TypeRef::Object => quote!(serde_json::Map<String, serde_json::Value>),
         TypeRef::Array(inner) => {
-            let inner = rust_type(manifest, inner);
+            let inner = rust_type(inner);
             quote!(Vec<#inner>)
         }
         TypeRef::Named(name) => {
@@ -145,7 +209,11 @@ fn doc_attr(text: &str) -> TokenStream {
 fn generate_enum(name: &str, definition: &EnumDef) -> TokenStream {
     let ident = format_ident!("{}", name);
     let doc = doc_attr(&definition.description);
-    let variants: Vec<Ident> = definition.values.iter().map(|value| format_ident!("{}", to_camel(value))).collect();
+    let variants: Vec<Ident> = definition
+        .values
+        .iter()
+        .map(|value| format_ident!("{}", to_camel(value)))
+        .collect();
     let values = &definition.values;
 
     quote! {
@@ -198,13 +266,13 @@ fn generate_enum(name: &str, definition: &EnumDef) -> TokenStream {
     }
 }
 
-fn generate_model(manifest: &Manifest, name: &str, model: &Model) -> TokenStream {
+fn generate_model(name: &str, model: &Model) -> TokenStream {
     let ident = format_ident!("{}", name);
     let doc = doc_attr(&model.description);
     let fields = model.fields.iter().map(|field| {
         let field_name = field_ident(&field.name);
         let wire = &field.name;
-        let ty = rust_type(manifest, &field.ty);
+        let ty = rust_type(&field.ty);
         let doc = doc_attr(&field.description);
         quote! {
             #doc
@@ -246,14 +314,14 @@ fn request_ident(tool: &Tool) -> Ident {
     format_ident!("{}Request", to_camel(&tool.name))
 }
 
-fn generate_request(manifest: &Manifest, tool: &Tool) -> TokenStream {
+fn generate_request(tool: &Tool) -> TokenStream {
     let ident = request_ident(tool);
     let spec = spec_ident(tool);
     let doc = format!(" Parameters of `{}`: {}", tool.name, tool.summary.trim());
     let fields = tool.params.iter().map(|param| {
         let field_name = field_ident(&param.name);
         let wire = &param.name;
-        let ty = rust_type(manifest, &param.ty);
+        let ty = rust_type(&param.ty);
         let doc = doc_attr(&param.description);
         if param.required {
             quote! {
@@ -331,8 +399,12 @@ fn generate_param_spec(manifest: &Manifest, param: &Param) -> TokenStream {
     let required = param.required;
     let default = match &param.default {
         None => quote!(None),
-        Some(serde_json::Value::String(text)) => quote!(Some(crate::spec::DefaultValue::String(#text))),
-        Some(serde_json::Value::Bool(value)) => quote!(Some(crate::spec::DefaultValue::Boolean(#value))),
+        Some(serde_json::Value::String(text)) => {
+            quote!(Some(crate::spec::DefaultValue::String(#text)))
+        }
+        Some(serde_json::Value::Bool(value)) => {
+            quote!(Some(crate::spec::DefaultValue::Boolean(#value)))
+        }
         Some(serde_json::Value::Number(number)) => match number.as_i64() {
             Some(value) => quote!(Some(crate::spec::DefaultValue::Integer(#value))),
             None => {
@@ -392,7 +464,10 @@ fn generate_spec(manifest: &Manifest, tool: &Tool) -> TokenStream {
         Retry::Auto => quote!(Auto),
         Retry::Never => quote!(Never),
     };
-    let params = tool.params.iter().map(|param| generate_param_spec(manifest, param));
+    let params = tool
+        .params
+        .iter()
+        .map(|param| generate_param_spec(manifest, param));
     let pagination = match &tool.pagination {
         None => quote!(None),
         Some(pagination) => {
@@ -421,7 +496,11 @@ fn generate_spec(manifest: &Manifest, tool: &Tool) -> TokenStream {
             quote!(Some(crate::spec::MembershipSpec { change: crate::spec::MembershipChange::#change, user: #user, group: #group }))
         }
     };
-    let lifecycle = option_tokens(tool.lifecycle.as_ref().map(|lifecycle| lifecycle.status.as_str()));
+    let lifecycle = option_tokens(
+        tool.lifecycle
+            .as_ref()
+            .map(|lifecycle| lifecycle.status.as_str()),
+    );
     let doc = format!(" `{}`: {}", tool.name, summary);
 
     quote! {
@@ -451,10 +530,10 @@ fn generate_method(manifest: &Manifest, tool: &Tool) -> TokenStream {
     let spec = spec_ident(tool);
     let output = match &tool.result.ty {
         TypeRef::Array(inner) => {
-            let inner = rust_type(manifest, inner);
+            let inner = rust_type(inner);
             quote!(crate::Page<#inner>)
         }
-        other => rust_type(manifest, other),
+        other => rust_type(other),
     };
     let summary = doc_attr(&tool.summary);
     let request_line = format!(

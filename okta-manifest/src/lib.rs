@@ -5,9 +5,9 @@
 //! the agent-facing reference. The `okta-macros` crate turns the same model
 //! into Rust and Lua code.
 
+pub mod codegen;
 mod load;
 mod locate;
-pub mod codegen;
 pub mod lua_syntax;
 pub mod markdown;
 pub mod model;

@@ -116,13 +116,21 @@ impl Collector<'_> {
             Some((line, column)) => (Some(line), Some(column)),
             None => (None, None),
         };
-        self.errors.push(ManifestError { path: path.to_string(), message: message.into(), line, column });
+        self.errors.push(ManifestError {
+            path: path.to_string(),
+            message: message.into(),
+            line,
+            column,
+        });
     }
 }
 
 /// Parses and validates a manifest. `file` names the source in messages.
 pub fn load(source: &str, file: &str) -> Result<Manifest, ManifestErrors> {
-    let fail = |errors| ManifestErrors { file: file.to_string(), errors };
+    let fail = |errors| ManifestErrors {
+        file: file.to_string(),
+        errors,
+    };
 
     let document: Value = match serde_yaml::from_str(source) {
         Ok(document) => document,
@@ -137,7 +145,10 @@ pub fn load(source: &str, file: &str) -> Result<Manifest, ManifestErrors> {
         }
     };
 
-    let mut collector = Collector { source, errors: Vec::new() };
+    let mut collector = Collector {
+        source,
+        errors: Vec::new(),
+    };
     check_keys(&document, &mut collector);
     let manifest = parse_typed(&document, &mut collector);
     if let Some(manifest) = &manifest {
@@ -172,10 +183,17 @@ fn check_map(value: &Value, allowed: &[&str], path: &str, collector: &mut Collec
             let hint = closest(key, allowed.iter().copied())
                 .map(|name| format!("; did you mean `{name}`?"))
                 .unwrap_or_default();
-            let child = if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+            let child = if path.is_empty() {
+                key.to_string()
+            } else {
+                format!("{path}.{key}")
+            };
             collector.push(
                 &child,
-                format!("unknown key `{key}`; allowed keys are {}{hint}", allowed.join(", ")),
+                format!(
+                    "unknown key `{key}`; allowed keys are {}{hint}",
+                    allowed.join(", ")
+                ),
             );
         }
     }
@@ -216,28 +234,62 @@ fn check_keys(document: &Value, collector: &mut Collector<'_>) {
         for (name, value) in models {
             let path = format!("models.{}", name.as_str().unwrap_or("?"));
             check_map(value, MODEL_KEYS, &path, collector);
-            check_list(value.get("fields"), FIELD_KEYS, &format!("{path}.fields"), collector, |_, _, _| {});
+            check_list(
+                value.get("fields"),
+                FIELD_KEYS,
+                &format!("{path}.fields"),
+                collector,
+                |_, _, _| {},
+            );
         }
     }
-    check_list(document.get("tools"), TOOL_KEYS, "tools", collector, |tool, path, collector| {
-        let nested: [(&str, &[&str]); 4] = [
-            ("pagination", PAGINATION_KEYS),
-            ("result", RESULT_KEYS),
-            ("membership", MEMBERSHIP_KEYS),
-            ("lifecycle", LIFECYCLE_KEYS),
-        ];
-        for (key, allowed) in nested {
-            if let Some(value) = tool.get(key) {
-                check_map(value, allowed, &format!("{path}.{key}"), collector);
+    check_list(
+        document.get("tools"),
+        TOOL_KEYS,
+        "tools",
+        collector,
+        |tool, path, collector| {
+            let nested: [(&str, &[&str]); 4] = [
+                ("pagination", PAGINATION_KEYS),
+                ("result", RESULT_KEYS),
+                ("membership", MEMBERSHIP_KEYS),
+                ("lifecycle", LIFECYCLE_KEYS),
+            ];
+            for (key, allowed) in nested {
+                if let Some(value) = tool.get(key) {
+                    check_map(value, allowed, &format!("{path}.{key}"), collector);
+                }
             }
-        }
-        check_list(tool.get("params"), PARAM_KEYS, &format!("{path}.params"), collector, |_, _, _| {});
-        check_list(tool.get("attach"), ATTACH_KEYS, &format!("{path}.attach"), collector, |_, _, _| {});
-        check_list(tool.get("examples"), EXAMPLE_KEYS, &format!("{path}.examples"), collector, |_, _, _| {});
-    });
+            check_list(
+                tool.get("params"),
+                PARAM_KEYS,
+                &format!("{path}.params"),
+                collector,
+                |_, _, _| {},
+            );
+            check_list(
+                tool.get("attach"),
+                ATTACH_KEYS,
+                &format!("{path}.attach"),
+                collector,
+                |_, _, _| {},
+            );
+            check_list(
+                tool.get("examples"),
+                EXAMPLE_KEYS,
+                &format!("{path}.examples"),
+                collector,
+                |_, _, _| {},
+            );
+        },
+    );
 }
 
-fn parse_part<T: DeserializeOwned>(value: &Value, path: &str, collector: &mut Collector<'_>) -> Option<T> {
+fn parse_part<T: DeserializeOwned>(
+    value: &Value,
+    path: &str,
+    collector: &mut Collector<'_>,
+) -> Option<T> {
     match serde_path_to_error::deserialize::<_, T>(value.clone()) {
         Ok(parsed) => Some(parsed),
         Err(error) => {
@@ -287,27 +339,43 @@ fn parse_typed(document: &Value, collector: &mut Collector<'_>) -> Option<Manife
         None => collector.push("", "missing key `tools` (a list of tools)"),
     }
 
-    Some(Manifest { integration: integration?, enums: enums?, models: models?, tools })
+    Some(Manifest {
+        integration: integration?,
+        enums: enums?,
+        models: models?,
+        tools,
+    })
 }
 
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn is_snake_case(name: &str) -> bool {
-    is_identifier(name) && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    is_identifier(name)
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Checks the rules that span several fields.
 fn validate(manifest: &Manifest, collector: &mut Collector<'_>) {
     let integration = &manifest.integration;
     if !integration.api_prefix.starts_with('/') || integration.api_prefix.ends_with('/') {
-        collector.push("integration.api_prefix", "must start with `/` and not end with `/`, for example `/api/v1`");
+        collector.push(
+            "integration.api_prefix",
+            "must start with `/` and not end with `/`, for example `/api/v1`",
+        );
     }
     if !is_snake_case(&integration.name) {
-        collector.push("integration.name", "must be a lower-case identifier such as `okta`");
+        collector.push(
+            "integration.name",
+            "must be a lower-case identifier such as `okta`",
+        );
     }
 
     for (name, definition) in manifest.enums.iter() {
@@ -345,7 +413,13 @@ fn validate_tool_names(
     collector: &mut Collector<'_>,
 ) {
     if !is_snake_case(&tool.name) {
-        collector.push(&format!("{path}.name"), format!("`{}` must be snake_case, for example `list_users`", tool.name));
+        collector.push(
+            &format!("{path}.name"),
+            format!(
+                "`{}` must be snake_case, for example `list_users`",
+                tool.name
+            ),
+        );
     }
     let full_name = tool.full_name(&manifest.integration);
     let mut claim = |name: &str, field: &str, collector: &mut Collector<'_>| {
@@ -364,15 +438,26 @@ fn validate_tool_names(
     }
     for alias in &tool.aliases {
         if !is_snake_case(alias) {
-            collector.push(&format!("{path}.aliases"), format!("alias `{alias}` must be snake_case"));
+            collector.push(
+                &format!("{path}.aliases"),
+                format!("alias `{alias}` must be snake_case"),
+            );
         }
         claim(alias, "aliases", collector);
     }
 }
 
-fn validate_tool(manifest: &Manifest, tool: &crate::model::Tool, path: &str, collector: &mut Collector<'_>) {
+fn validate_tool(
+    manifest: &Manifest,
+    tool: &crate::model::Tool,
+    path: &str,
+    collector: &mut Collector<'_>,
+) {
     if !tool.path.starts_with('/') {
-        collector.push(&format!("{path}.path"), format!("`{}` must start with `/`", tool.path));
+        collector.push(
+            &format!("{path}.path"),
+            format!("`{}` must start with `/`", tool.path),
+        );
     }
     if tool.summary.trim().is_empty() {
         collector.push(&format!("{path}.summary"), "must not be empty");
@@ -381,19 +466,33 @@ fn validate_tool(manifest: &Manifest, tool: &crate::model::Tool, path: &str, col
     if writes && tool.class != Class::Write {
         collector.push(
             &format!("{path}.class"),
-            format!("a {} tool changes the org and must have `class: write`", tool.method.as_str()),
+            format!(
+                "a {} tool changes the org and must have `class: write`",
+                tool.method.as_str()
+            ),
         );
     }
     if !writes && tool.class == Class::Write {
-        collector.push(&format!("{path}.class"), "a GET tool cannot be a write; use `class: read`");
+        collector.push(
+            &format!("{path}.class"),
+            "a GET tool cannot be a write; use `class: read`",
+        );
     }
 
     let mut seen = BTreeSet::new();
     for param in &tool.params {
         if !seen.insert(param.name.as_str()) {
-            collector.push(&format!("{path}.params[{}]", param.name), format!("duplicate parameter `{}`", param.name));
+            collector.push(
+                &format!("{path}.params[{}]", param.name),
+                format!("duplicate parameter `{}`", param.name),
+            );
         }
-        validate_param(manifest, param, &format!("{path}.params[{}]", param.name), collector);
+        validate_param(
+            manifest,
+            param,
+            &format!("{path}.params[{}]", param.name),
+            collector,
+        );
     }
 
     let placeholders = tool.path_placeholders();
@@ -414,21 +513,40 @@ fn validate_tool(manifest: &Manifest, tool: &crate::model::Tool, path: &str, col
         if !placeholders.contains(&param.name) {
             collector.push(
                 &format!("{path}.params[{}]", param.name),
-                format!("path parameter `{}` has no `{{{}}}` placeholder in `{}`", param.name, param.name, tool.path),
+                format!(
+                    "path parameter `{}` has no `{{{}}}` placeholder in `{}`",
+                    param.name, param.name, tool.path
+                ),
             );
         }
         if !param.required {
-            collector.push(&format!("{path}.params[{}].required", param.name), "a path parameter must be required");
+            collector.push(
+                &format!("{path}.params[{}].required", param.name),
+                "a path parameter must be required",
+            );
         }
     }
 
-    check_type(manifest, &tool.result.ty, &format!("{path}.result.type"), collector);
+    check_type(
+        manifest,
+        &tool.result.ty,
+        &format!("{path}.result.type"),
+        collector,
+    );
     validate_pagination(tool, path, collector);
     for (index, attach) in tool.attach.iter().enumerate() {
         let attach_path = format!("{path}.attach[{index}]");
-        check_type(manifest, &attach.ty, &format!("{attach_path}.type"), collector);
+        check_type(
+            manifest,
+            &attach.ty,
+            &format!("{attach_path}.type"),
+            collector,
+        );
         for placeholder in crate::model::path_placeholders(&attach.path) {
-            if tool.param(&placeholder).is_none_or(|p| p.location != Location::Path) {
+            if tool
+                .param(&placeholder)
+                .is_none_or(|p| p.location != Location::Path)
+            {
                 collector.push(
                     &format!("{attach_path}.path"),
                     format!("placeholder `{{{placeholder}}}` is not a path parameter of the tool"),
@@ -438,7 +556,10 @@ fn validate_tool(manifest: &Manifest, tool: &crate::model::Tool, path: &str, col
     }
     if let Some(membership) = &tool.membership {
         for (key, name) in [("user", &membership.user), ("group", &membership.group)] {
-            if tool.param(name).is_none_or(|p| p.location != Location::Path) {
+            if tool
+                .param(name)
+                .is_none_or(|p| p.location != Location::Path)
+            {
                 collector.push(
                     &format!("{path}.membership.{key}"),
                     format!("`{name}` is not a path parameter of the tool"),
@@ -447,32 +568,69 @@ fn validate_tool(manifest: &Manifest, tool: &crate::model::Tool, path: &str, col
         }
     }
     if let Some(lifecycle) = &tool.lifecycle {
-        let known = manifest.enums.get("UserStatus").is_some_and(|e| e.values.contains(&lifecycle.status));
+        let known = manifest
+            .enums
+            .get("UserStatus")
+            .is_some_and(|e| e.values.contains(&lifecycle.status));
         if !known {
-            collector.push(&format!("{path}.lifecycle.status"), format!("`{}` is not a UserStatus value", lifecycle.status));
+            collector.push(
+                &format!("{path}.lifecycle.status"),
+                format!("`{}` is not a UserStatus value", lifecycle.status),
+            );
         }
     }
 
     if tool.examples.is_empty() {
-        collector.push(&format!("{path}.examples"), "every tool needs at least one example");
+        collector.push(
+            &format!("{path}.examples"),
+            "every tool needs at least one example",
+        );
     }
     for example in &tool.examples {
         if let Err(message) = crate::lua_syntax::check(&example.lua, &example.title) {
-            collector.push(&format!("{path}.examples[{}]", example.title), format!("example is not valid Lua: {message}"));
+            collector.push(
+                &format!("{path}.examples[{}]", example.title),
+                format!("example is not valid Lua: {message}"),
+            );
         }
     }
 }
 
 fn validate_pagination(tool: &crate::model::Tool, path: &str, collector: &mut Collector<'_>) {
-    let Some(pagination) = &tool.pagination else { return };
+    let Some(pagination) = &tool.pagination else {
+        return;
+    };
     if tool.method != Method::Get || !tool.result.ty.is_array() {
-        collector.push(&format!("{path}.pagination"), "only a GET tool with an array result can paginate");
+        collector.push(
+            &format!("{path}.pagination"),
+            "only a GET tool with an array result can paginate",
+        );
     }
     let roles = [
-        ("cursor", Some(&pagination.cursor), Location::Query, TypeRef::String),
-        ("limit", pagination.limit.as_ref(), Location::Query, TypeRef::Integer),
-        ("all", pagination.all.as_ref(), Location::Control, TypeRef::Boolean),
-        ("max_items", Some(&pagination.max_items), Location::Control, TypeRef::Integer),
+        (
+            "cursor",
+            Some(&pagination.cursor),
+            Location::Query,
+            TypeRef::String,
+        ),
+        (
+            "limit",
+            pagination.limit.as_ref(),
+            Location::Query,
+            TypeRef::Integer,
+        ),
+        (
+            "all",
+            pagination.all.as_ref(),
+            Location::Control,
+            TypeRef::Boolean,
+        ),
+        (
+            "max_items",
+            Some(&pagination.max_items),
+            Location::Control,
+            TypeRef::Integer,
+        ),
     ];
     for (role, name, location, ty) in roles {
         let Some(name) = name else { continue };
@@ -480,34 +638,63 @@ fn validate_pagination(tool: &crate::model::Tool, path: &str, collector: &mut Co
             Some(param) if param.location == location && param.ty == ty => {}
             _ => collector.push(
                 &format!("{path}.pagination.{role}"),
-                format!("`{name}` must be a {ty} parameter with `in: {}`", location.as_str()),
+                format!(
+                    "`{name}` must be a {ty} parameter with `in: {}`",
+                    location.as_str()
+                ),
             ),
         }
     }
 }
 
-fn validate_param(manifest: &Manifest, param: &crate::model::Param, path: &str, collector: &mut Collector<'_>) {
+fn validate_param(
+    manifest: &Manifest,
+    param: &crate::model::Param,
+    path: &str,
+    collector: &mut Collector<'_>,
+) {
     if !is_identifier(&param.name) {
-        collector.push(&format!("{path}.name"), format!("`{}` is not a valid parameter name", param.name));
+        collector.push(
+            &format!("{path}.name"),
+            format!("`{}` is not a valid parameter name", param.name),
+        );
     }
     check_type(manifest, &param.ty, &format!("{path}.type"), collector);
     if param.required && param.default.is_some() {
-        collector.push(&format!("{path}.default"), "a required parameter cannot have a default; remove one of them");
+        collector.push(
+            &format!("{path}.default"),
+            "a required parameter cannot have a default; remove one of them",
+        );
     }
     let numeric = matches!(param.ty, TypeRef::Integer | TypeRef::Number);
     if (param.minimum.is_some() || param.maximum.is_some()) && !numeric {
-        collector.push(&format!("{path}.minimum"), format!("a range needs an integer or number type, not {}", param.ty));
+        collector.push(
+            &format!("{path}.minimum"),
+            format!("a range needs an integer or number type, not {}", param.ty),
+        );
     }
     if let (Some(min), Some(max)) = (param.minimum, param.maximum)
         && min > max
     {
-        collector.push(&format!("{path}.maximum"), format!("maximum {max} is below minimum {min}"));
+        collector.push(
+            &format!("{path}.maximum"),
+            format!("maximum {max} is below minimum {min}"),
+        );
     }
     if !param.allowed.is_empty() && param.ty != TypeRef::String {
-        collector.push(&format!("{path}.enum"), "allowed values need a string parameter");
+        collector.push(
+            &format!("{path}.enum"),
+            "allowed values need a string parameter",
+        );
     }
-    if !param.required_fields.is_empty() && param.ty.named().is_none() && param.ty != TypeRef::Object {
-        collector.push(&format!("{path}.required_fields"), "required fields need an object parameter");
+    if !param.required_fields.is_empty()
+        && param.ty.named().is_none()
+        && param.ty != TypeRef::Object
+    {
+        collector.push(
+            &format!("{path}.required_fields"),
+            "required fields need an object parameter",
+        );
     }
     if param.location == Location::Path && param.ty != TypeRef::String {
         collector.push(&format!("{path}.type"), "a path parameter must be a string");
@@ -518,7 +705,12 @@ fn validate_param(manifest: &Manifest, param: &crate::model::Param, path: &str, 
     }
 }
 
-fn check_default(param: &crate::model::Param, default: &serde_json::Value, path: &str, collector: &mut Collector<'_>) {
+fn check_default(
+    param: &crate::model::Param,
+    default: &serde_json::Value,
+    path: &str,
+    collector: &mut Collector<'_>,
+) {
     let matches_type = match &param.ty {
         TypeRef::String => default.is_string(),
         TypeRef::Integer => default.is_i64(),
@@ -536,14 +728,23 @@ fn check_default(param: &crate::model::Param, default: &serde_json::Value, path:
         let above = param.maximum.is_some_and(|max| value > max);
         if below || above {
             let range = param.range_text().unwrap_or_default();
-            collector.push(path, format!("default {value} is outside the range {range}"));
+            collector.push(
+                path,
+                format!("default {value} is outside the range {range}"),
+            );
         }
     }
     if let Some(text) = default.as_str()
         && !param.allowed.is_empty()
         && !param.allowed.iter().any(|allowed| allowed == text)
     {
-        collector.push(path, format!("default `{text}` is not one of {}", param.allowed.join(", ")));
+        collector.push(
+            path,
+            format!(
+                "default `{text}` is not one of {}",
+                param.allowed.join(", ")
+            ),
+        );
     }
 }
 
@@ -552,9 +753,18 @@ fn check_type(manifest: &Manifest, ty: &TypeRef, path: &str, collector: &mut Col
         && !manifest.models.contains_key(name)
         && !manifest.enums.contains_key(name)
     {
-        let candidates = manifest.models.iter().map(|(n, _)| n.as_str()).chain(manifest.enums.iter().map(|(n, _)| n.as_str()));
-        let hint = closest(name, candidates).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
-        collector.push(path, format!("unknown type `{name}`: no model or enum has this name{hint}"));
+        let candidates = manifest
+            .models
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .chain(manifest.enums.iter().map(|(n, _)| n.as_str()));
+        let hint = closest(name, candidates)
+            .map(|n| format!("; did you mean `{n}`?"))
+            .unwrap_or_default();
+        collector.push(
+            path,
+            format!("unknown type `{name}`: no model or enum has this name{hint}"),
+        );
     }
 }
 
@@ -579,7 +789,11 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         let mut current = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != cb);
-            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
+            current.push(
+                (previous[j] + cost)
+                    .min(previous[j + 1] + 1)
+                    .min(current[j] + 1),
+            );
         }
         previous = current;
     }

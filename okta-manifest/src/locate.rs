@@ -64,7 +64,9 @@ fn block_end(lines: &[&str], start: usize, end: usize, indent: usize, item: bool
             continue;
         }
         let line_indent = indent_of(line);
-        if line_indent < indent || (line_indent == indent && (item || !line.trim_start().starts_with('-'))) {
+        if line_indent < indent
+            || (line_indent == indent && (item || !line.trim_start().starts_with('-')))
+        {
             return index;
         }
     }
@@ -82,9 +84,10 @@ pub fn locate(source: &str, path: &str) -> Option<(usize, usize)> {
 
     for segment in segments(path) {
         let mut hit = None;
-        for index in start..end {
-            let line = lines[index];
-            if !is_content(line) || (found.is_some() && index == start && matches!(segment, Segment::Item(_))) {
+        for (index, line) in lines.iter().enumerate().take(end).skip(start) {
+            if !is_content(line)
+                || (found.is_some() && index == start && matches!(segment, Segment::Item(_)))
+            {
                 continue;
             }
             match &segment {
@@ -102,7 +105,10 @@ pub fn locate(source: &str, path: &str) -> Option<(usize, usize)> {
                         continue;
                     }
                     let named = key_column(line, "name").is_some_and(|column| {
-                        line[column + 5..].trim_start().trim_start_matches(['"', '\'']).starts_with(label.as_str())
+                        line[column + 5..]
+                            .trim_start()
+                            .trim_start_matches(['"', '\''])
+                            .starts_with(label.as_str())
                     }) || key_column(line, "title").is_some_and(|column| {
                         line[column + 6..].trim().trim_matches(['"', '\'']) == label
                     });
@@ -113,7 +119,9 @@ pub fn locate(source: &str, path: &str) -> Option<(usize, usize)> {
                 }
             }
         }
-        let Some((line, column, item)) = hit else { break };
+        let Some((line, column, item)) = hit else {
+            break;
+        };
         found = Some((line + 1, column + 1));
         end = block_end(&lines, line, end, column, item);
         start = line;
@@ -130,12 +138,18 @@ mod tests {
 
     #[test]
     fn locate_nested_key() {
-        assert_eq!(locate(SOURCE, "tools[list_users].params[limit].default"), Some((7, 9)));
+        assert_eq!(
+            locate(SOURCE, "tools[list_users].params[limit].default"),
+            Some((7, 9))
+        );
     }
 
     #[test]
     fn locate_second_tool_flow_param() {
-        assert_eq!(locate(SOURCE, "tools[get_user].params[id].type"), Some((10, 21)));
+        assert_eq!(
+            locate(SOURCE, "tools[get_user].params[id].type"),
+            Some((10, 21))
+        );
     }
 
     #[test]

@@ -50,17 +50,27 @@ pub fn render(manifest: &Manifest) -> Docs {
         let _ = writeln!(reference, "---\n\n{text}");
     }
 
-    Docs { reference: reference.trim_end().to_string() + "\n", sections, tool_table }
+    Docs {
+        reference: reference.trim_end().to_string() + "\n",
+        sections,
+        tool_table,
+    }
 }
 
 fn render_tool_table(manifest: &Manifest) -> String {
-    let mut table = String::from("| Function | Class | Summary |\n|----------|-------|---------|\n");
+    let mut table =
+        String::from("| Function | Class | Summary |\n|----------|-------|---------|\n");
     for tool in &manifest.tools {
         let mut name = format!("`{}`", tool.name);
         for alias in &tool.aliases {
             let _ = write!(name, " (alias `{alias}`)");
         }
-        let _ = writeln!(table, "| {name} | {} | {} |", tool.class.as_str(), tool.summary.trim());
+        let _ = writeln!(
+            table,
+            "| {name} | {} | {} |",
+            tool.class.as_str(),
+            tool.summary.trim()
+        );
     }
     table
 }
@@ -91,16 +101,27 @@ fn render_tool(manifest: &Manifest, tool: &Tool) -> String {
     let _ = writeln!(out, "- Full name: `{}`", tool.full_name(integration));
     let class_note = match tool.class {
         Class::Read => "read",
-        Class::Write => "write (changes the org; needs write permission, for example `okta-lua --force`)",
+        Class::Write => {
+            "write (changes the org; needs write permission, for example `okta-lua --force`)"
+        }
     };
     let _ = writeln!(out, "- Class: {class_note}");
-    let _ = writeln!(out, "- Request: `{} {}{}`\n", tool.method.as_str(), integration.api_prefix, tool.path);
+    let _ = writeln!(
+        out,
+        "- Request: `{} {}{}`\n",
+        tool.method.as_str(),
+        integration.api_prefix,
+        tool.path
+    );
 
     let _ = writeln!(out, "### Parameters\n");
     if tool.params.is_empty() {
         let _ = writeln!(out, "None.\n");
     } else {
-        let _ = writeln!(out, "| Name | Type | Required | Description |\n|------|------|----------|-------------|");
+        let _ = writeln!(
+            out,
+            "| Name | Type | Required | Description |\n|------|------|----------|-------------|"
+        );
         for param in &tool.params {
             let _ = writeln!(
                 out,
@@ -119,9 +140,16 @@ fn render_tool(manifest: &Manifest, tool: &Tool) -> String {
             && let Some(model) = manifest.models.get(model_name)
         {
             let _ = writeln!(out, "### {} Fields\n", title_case(&param.name));
-            let _ = writeln!(out, "| Field | Type | Description |\n|-------|------|-------------|");
+            let _ = writeln!(
+                out,
+                "| Field | Type | Description |\n|-------|------|-------------|"
+            );
             for field in &model.fields {
-                let required = if param.required_fields.contains(&field.name) { "**Required.** " } else { "" };
+                let required = if param.required_fields.contains(&field.name) {
+                    "**Required.** "
+                } else {
+                    ""
+                };
                 let _ = writeln!(
                     out,
                     "| `{}` | {} | {required}{} |",
@@ -130,7 +158,10 @@ fn render_tool(manifest: &Manifest, tool: &Tool) -> String {
                     escape_cell(&field.description),
                 );
             }
-            let _ = writeln!(out, "\nCustom attributes of the org's profile schema are accepted too.\n");
+            let _ = writeln!(
+                out,
+                "\nCustom attributes of the org's profile schema are accepted too.\n"
+            );
         }
     }
 
@@ -167,7 +198,15 @@ fn param_description(param: &Param) -> String {
         notes.push(format!("default: `{default}`"));
     }
     if !param.allowed.is_empty() {
-        notes.push(format!("one of {}", param.allowed.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")));
+        notes.push(format!(
+            "one of {}",
+            param
+                .allowed
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if param.location == Location::Control {
         notes.push("read by the client, not sent to Okta".to_string());
@@ -191,9 +230,14 @@ fn lua_type_name(manifest: &Manifest, ty: &TypeRef) -> String {
 /// Lists the fields of a model, leaving out fields that only some tool
 /// attaches, unless `tool` is one of them.
 fn field_list(manifest: &Manifest, model_name: &str, tool: &Tool) -> String {
-    let Some(model) = manifest.models.get(model_name) else { return String::new() };
+    let Some(model) = manifest.models.get(model_name) else {
+        return String::new();
+    };
     let attached_elsewhere = |name: &str| {
-        let attached_anywhere = manifest.tools.iter().any(|other| other.attach.iter().any(|attach| attach.field == name));
+        let attached_anywhere = manifest
+            .tools
+            .iter()
+            .any(|other| other.attach.iter().any(|attach| attach.field == name));
         attached_anywhere && !tool.attach.iter().any(|attach| attach.field == name)
     };
     let names: Vec<String> = model
@@ -220,10 +264,18 @@ fn render_returns(manifest: &Manifest, tool: &Tool) -> String {
     } else if from_okta {
         format!("A `{model_name}` table with {fields}, plus every other field Okta returns.")
     } else {
-        let mut table = format!("A `{model_name}` table:\n\n| Field | Type | Description |\n|-------|------|-------------|\n");
+        let mut table = format!(
+            "A `{model_name}` table:\n\n| Field | Type | Description |\n|-------|------|-------------|\n"
+        );
         if let Some(model) = manifest.models.get(model_name) {
             for field in &model.fields {
-                let _ = writeln!(table, "| `{}` | {} | {} |", field.name, lua_type_name(manifest, &field.ty), escape_cell(&field.description));
+                let _ = writeln!(
+                    table,
+                    "| `{}` | {} | {} |",
+                    field.name,
+                    lua_type_name(manifest, &field.ty),
+                    escape_cell(&field.description)
+                );
             }
         }
         table.trim_end().to_string()

@@ -118,7 +118,9 @@ pub fn path_placeholders(path: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut rest = path;
     while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else { break };
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
         names.push(rest[open + 1..open + close].to_string());
         rest = &rest[open + close + 1..];
     }
@@ -329,7 +331,10 @@ impl TypeRef {
             "boolean" => TypeRef::Boolean,
             "object" => TypeRef::Object,
             _ => {
-                if let Some(inner) = text.strip_prefix("array<").and_then(|t| t.strip_suffix('>')) {
+                if let Some(inner) = text
+                    .strip_prefix("array<")
+                    .and_then(|t| t.strip_suffix('>'))
+                {
                     TypeRef::Array(Box::new(TypeRef::parse(inner)?))
                 } else if text.is_empty() {
                     return Err("empty type; expected string, integer, number, boolean, object, array<T> or a model or enum name".to_string());
@@ -397,7 +402,10 @@ pub mod indexmap_like {
 
     impl<V> OrderedMap<V> {
         pub fn get(&self, key: &str) -> Option<&V> {
-            self.0.iter().find(|(name, _)| name == key).map(|(_, value)| value)
+            self.0
+                .iter()
+                .find(|(name, _)| name == key)
+                .map(|(_, value)| value)
         }
 
         pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {

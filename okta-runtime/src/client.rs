@@ -102,7 +102,11 @@ pub fn next_link(response: &Response) -> Option<String> {
             let is_next = parts.any(|part| {
                 let part = part.trim();
                 part.strip_prefix("rel=")
-                    .map(|rel| rel.trim_matches('"').split_whitespace().any(|r| r == "next"))
+                    .map(|rel| {
+                        rel.trim_matches('"')
+                            .split_whitespace()
+                            .any(|r| r == "next")
+                    })
                     .unwrap_or(false)
             });
             if is_next && target.starts_with('<') && target.ends_with('>') {
@@ -116,7 +120,10 @@ pub fn next_link(response: &Response) -> Option<String> {
 /// Returns the value of the `after` query parameter of a URL.
 fn cursor_of(url: &str, cursor_param: &str) -> Option<String> {
     let parsed = url::Url::parse(url).ok()?;
-    parsed.query_pairs().find(|(name, _)| name == cursor_param).map(|(_, value)| value.into_owned())
+    parsed
+        .query_pairs()
+        .find(|(name, _)| name == cursor_param)
+        .map(|(_, value)| value.into_owned())
 }
 
 impl Client {
@@ -158,7 +165,11 @@ impl Client {
     }
 
     /// Runs a typed request and converts the result.
-    pub async fn call_typed<R: Serialize, T: DeserializeOwned>(&self, spec: &'static ToolSpec, request: &R) -> Result<T, Error> {
+    pub async fn call_typed<R: Serialize, T: DeserializeOwned>(
+        &self,
+        spec: &'static ToolSpec,
+        request: &R,
+    ) -> Result<T, Error> {
         let args = match serde_json::to_value(request) {
             Ok(Value::Object(map)) => map,
             Ok(_) | Err(_) => {
@@ -186,13 +197,21 @@ impl Client {
     }
 
     /// Checks the arguments and runs a tool.
-    pub async fn call(&self, spec: &'static ToolSpec, args: Map<String, Value>) -> Result<ToolOutput, Error> {
+    pub async fn call(
+        &self,
+        spec: &'static ToolSpec,
+        args: Map<String, Value>,
+    ) -> Result<ToolOutput, Error> {
         let prepared = prepare(spec, args)?;
         self.run(spec, prepared).await
     }
 
     /// Runs an already checked call.
-    pub async fn run(&self, spec: &'static ToolSpec, call: PreparedCall) -> Result<ToolOutput, Error> {
+    pub async fn run(
+        &self,
+        spec: &'static ToolSpec,
+        call: PreparedCall,
+    ) -> Result<ToolOutput, Error> {
         if spec.membership.is_some() {
             return self.run_membership(spec, &call).await;
         }
@@ -203,11 +222,17 @@ impl Client {
         let (response, label) = self.send_call(spec, &call).await?;
         let mut value = parse_json(&response, &label)?;
         if let Some(status) = spec.lifecycle_status {
-            let id = call.path_values.first().map(|(_, value)| value.clone()).unwrap_or_default();
+            let id = call
+                .path_values
+                .first()
+                .map(|(_, value)| value.clone())
+                .unwrap_or_default();
             value = serde_json::json!({ "id": id, "status": status });
         }
         for attach in spec.attach {
-            let related = self.fetch_attached(spec, &call, &value, attach.path).await?;
+            let related = self
+                .fetch_attached(spec, &call, &value, attach.path)
+                .await?;
             if let Value::Object(map) = &mut value {
                 map.insert(attach.field.to_string(), Value::Array(related));
             }
@@ -215,14 +240,22 @@ impl Client {
         Ok(ToolOutput { value, page: None })
     }
 
-    async fn send_call(&self, spec: &'static ToolSpec, call: &PreparedCall) -> Result<(Response, String), Error> {
+    async fn send_call(
+        &self,
+        spec: &'static ToolSpec,
+        call: &PreparedCall,
+    ) -> Result<(Response, String), Error> {
         let path_and_query = format!("{API_PREFIX}{}", call.path_and_query());
         let label = format!("{} {path_and_query}", spec.method.as_str());
         let body = match &call.body {
-            Some(body) => Some(serde_json::to_vec(body).map_err(|error| Error::InvalidArguments {
-                tool: format!("okta.{}", spec.name),
-                problems: vec![format!("the body cannot be encoded as JSON: {error}")],
-            })?),
+            Some(body) => {
+                Some(
+                    serde_json::to_vec(body).map_err(|error| Error::InvalidArguments {
+                        tool: format!("okta.{}", spec.name),
+                        problems: vec![format!("the body cannot be encoded as JSON: {error}")],
+                    })?,
+                )
+            }
             None => None,
         };
         let request = OutgoingRequest {
@@ -254,31 +287,65 @@ impl Client {
 
     /// Fetches a related list, filling the placeholders from the main result
     /// (its `id` for `{id}`) or else from the call's path values.
-    async fn fetch_attached(&self, spec: &'static ToolSpec, call: &PreparedCall, result: &Value, template: &str) -> Result<Vec<Value>, Error> {
+    async fn fetch_attached(
+        &self,
+        spec: &'static ToolSpec,
+        call: &PreparedCall,
+        result: &Value,
+        template: &str,
+    ) -> Result<Vec<Value>, Error> {
         let mut path = template.to_string();
         for name in okta_manifest::path_placeholders(template) {
             let from_result = result.get(&name).and_then(Value::as_str);
-            let value = from_result.or_else(|| call.path_value(&name)).unwrap_or_default();
+            let value = from_result
+                .or_else(|| call.path_value(&name))
+                .unwrap_or_default();
             path = path.replace(&format!("{{{name}}}"), &encode_component(value));
         }
-        let (items, _) = self.walk(spec, format!("{API_PREFIX}{path}"), "after", self.inner.max_list_items, 0).await?;
+        let (items, _) = self
+            .walk(
+                spec,
+                format!("{API_PREFIX}{path}"),
+                "after",
+                self.inner.max_list_items,
+                0,
+            )
+            .await?;
         Ok(items)
     }
 
     /// Runs a list tool: follows `next` links until the cap is reached or no
     /// page remains.
-    async fn run_list(&self, spec: &'static ToolSpec, call: &PreparedCall) -> Result<ToolOutput, Error> {
-        let pagination = spec.pagination.expect("run_list is called for list tools only");
+    async fn run_list(
+        &self,
+        spec: &'static ToolSpec,
+        call: &PreparedCall,
+    ) -> Result<ToolOutput, Error> {
+        let pagination = spec
+            .pagination
+            .expect("run_list is called for list tools only");
         let Control { item_cap, skip } = call.control.clone();
-        let cap = item_cap.unwrap_or(self.inner.max_list_items).min(self.inner.max_list_items);
+        let cap = item_cap
+            .unwrap_or(self.inner.max_list_items)
+            .min(self.inner.max_list_items);
         let first = format!("{API_PREFIX}{}", call.path_and_query());
         let (items, page) = self.walk(spec, first, pagination.cursor, cap, skip).await?;
-        Ok(ToolOutput { value: Value::Array(items), page: Some(page) })
+        Ok(ToolOutput {
+            value: Value::Array(items),
+            page: Some(page),
+        })
     }
 
     /// Collects up to `cap` items, skipping `skip` first, from the list at
     /// `first` and the pages its `next` links lead to.
-    async fn walk(&self, spec: &'static ToolSpec, first: String, cursor_param: &str, cap: u64, mut skip: u64) -> Result<(Vec<Value>, PageInfo), Error> {
+    async fn walk(
+        &self,
+        spec: &'static ToolSpec,
+        first: String,
+        cursor_param: &str,
+        cap: u64,
+        mut skip: u64,
+    ) -> Result<(Vec<Value>, PageInfo), Error> {
         let origin = self.origin().to_string();
         let mut items: Vec<Value> = Vec::new();
         let mut seen = HashSet::new();
@@ -334,11 +401,16 @@ impl Client {
             }
 
             let Some(next) = next else { break };
-            let Some(relative) = next.strip_prefix(&origin).filter(|rest| rest.starts_with('/')) else {
+            let Some(relative) = next
+                .strip_prefix(&origin)
+                .filter(|rest| rest.starts_with('/'))
+            else {
                 return Err(Error::InvalidResponse {
                     request: label,
                     status: response.status,
-                    message: format!("the next link {next} points outside the org {origin}; not following it"),
+                    message: format!(
+                        "the next link {next} points outside the org {origin}; not following it"
+                    ),
                 });
             };
             if seen.contains(relative) {
@@ -351,23 +423,39 @@ impl Client {
     }
 
     /// Runs a group membership change and reports whether it changed anything.
-    async fn run_membership(&self, spec: &'static ToolSpec, call: &PreparedCall) -> Result<ToolOutput, Error> {
-        let membership = spec.membership.expect("run_membership is called for membership tools only");
-        let user = call.path_value(membership.user).unwrap_or_default().to_string();
-        let group = call.path_value(membership.group).unwrap_or_default().to_string();
+    async fn run_membership(
+        &self,
+        spec: &'static ToolSpec,
+        call: &PreparedCall,
+    ) -> Result<ToolOutput, Error> {
+        let membership = spec
+            .membership
+            .expect("run_membership is called for membership tools only");
+        let user = call
+            .path_value(membership.user)
+            .unwrap_or_default()
+            .to_string();
+        let group = call
+            .path_value(membership.group)
+            .unwrap_or_default()
+            .to_string();
 
         let groups_path = format!("{API_PREFIX}/users/{}/groups", encode_component(&user));
-        let (groups, _) = self.walk(spec, groups_path, "after", self.inner.max_list_items, 0).await?;
-        let is_member = groups.iter().any(|g| g.get("id").and_then(Value::as_str) == Some(group.as_str()));
+        let (groups, _) = self
+            .walk(spec, groups_path, "after", self.inner.max_list_items, 0)
+            .await?;
+        let is_member = groups
+            .iter()
+            .any(|g| g.get("id").and_then(Value::as_str) == Some(group.as_str()));
 
         let (needed, done, nothing) = match membership.change {
             MembershipChange::Add => (!is_member, "was added to", "is already a member of"),
             MembershipChange::Remove => (is_member, "was removed from", "is not a member of"),
         };
-        if needed {
-            if let Err(error) = self.send_call(spec, call).await {
-                return Err(self.explain_membership_error(spec, &group, error).await);
-            }
+        if needed
+            && let Err(error) = self.send_call(spec, call).await
+        {
+            return Err(self.explain_membership_error(spec, &group, error).await);
         }
         let message = if needed {
             format!("User {user} {done} group {group}.")
@@ -385,16 +473,33 @@ impl Client {
 
     /// Replaces Okta's generic 403 for a group whose memberships come from
     /// elsewhere (APP_GROUP, BUILT_IN) with the actual reason.
-    async fn explain_membership_error(&self, spec: &'static ToolSpec, group: &str, error: Error) -> Error {
-        let Error::Api(mut api) = error else { return error };
+    async fn explain_membership_error(
+        &self,
+        spec: &'static ToolSpec,
+        group: &str,
+        error: Error,
+    ) -> Error {
+        let Error::Api(mut api) = error else {
+            return error;
+        };
         if api.status != 403 {
             return Error::Api(api);
         }
         let path = format!("{API_PREFIX}/groups/{}", encode_component(group));
-        let Ok(response) = self.get(spec.name, path).await else { return Error::Api(api) };
-        let Ok(details) = serde_json::from_slice::<Value>(&response.body) else { return Error::Api(api) };
-        let kind = details.get("type").and_then(Value::as_str).unwrap_or_default();
-        let name = details.pointer("/profile/name").and_then(Value::as_str).unwrap_or(group);
+        let Ok(response) = self.get(spec.name, path).await else {
+            return Error::Api(api);
+        };
+        let Ok(details) = serde_json::from_slice::<Value>(&response.body) else {
+            return Error::Api(api);
+        };
+        let kind = details
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let name = details
+            .pointer("/profile/name")
+            .and_then(Value::as_str)
+            .unwrap_or(group);
         let detail = match kind {
             "APP_GROUP" => format!(
                 "group {group} (\"{name}\") is an APP_GROUP: its membership is managed by the source application or directory it is imported from, so it cannot be changed through the API. Change it in that source, or use an OKTA_GROUP"
@@ -411,7 +516,11 @@ impl Client {
 
 /// Returns advice for a write whose outcome is unknown after a timeout.
 fn write_hint(spec: &ToolSpec, call: &PreparedCall) -> String {
-    let login = call.body.as_ref().and_then(|body| body.pointer("/profile/login")).and_then(Value::as_str);
+    let login = call
+        .body
+        .as_ref()
+        .and_then(|body| body.pointer("/profile/login"))
+        .and_then(Value::as_str);
     match login {
         Some(login) if spec.method == Method::Post => format!(
             "the request may have reached Okta, so the user may already have been created; check with get_user({{ id = \"{login}\" }}) before sending it again"

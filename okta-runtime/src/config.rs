@@ -68,7 +68,11 @@ pub const ORG_URL_VARIABLES: &[&str] = &["OKTA_ORG_URL", "OKTA_CLIENT_ORGURL"];
 pub const API_TOKEN_VARIABLES: &[&str] = &["OKTA_API_TOKEN", "OKTA_CLIENT_TOKEN"];
 
 fn first_env(names: &[&str]) -> Option<String> {
-    names.iter().find_map(|name| std::env::var(name).ok().filter(|value| !value.trim().is_empty()))
+    names.iter().find_map(|name| {
+        std::env::var(name)
+            .ok()
+            .filter(|value| !value.trim().is_empty())
+    })
 }
 
 impl AccountConfig {
@@ -109,7 +113,8 @@ impl AccountConfig {
                 self.org_url, self.name
             ))
         };
-        let url = url::Url::parse(self.org_url.trim()).map_err(|error| invalid(&error.to_string()))?;
+        let url =
+            url::Url::parse(self.org_url.trim()).map_err(|error| invalid(&error.to_string()))?;
         let host = url.host().ok_or_else(|| invalid("it has no host"))?;
         let loopback = match host {
             url::Host::Domain(domain) => domain == "localhost",
@@ -130,7 +135,10 @@ impl AccountConfig {
         }
         let Auth::ApiToken(token) = &self.auth;
         if token.is_empty() {
-            return Err(Error::Config(format!("the API token of account `{}` is empty", self.name)));
+            return Err(Error::Config(format!(
+                "the API token of account `{}` is empty",
+                self.name
+            )));
         }
         Ok(url.origin().ascii_serialization())
     }

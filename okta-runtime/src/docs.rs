@@ -12,13 +12,20 @@ fn tool_section(name: &str) -> Option<&'static str> {
 }
 
 fn section(name: &str) -> Option<&'static str> {
-    SECTIONS.iter().find(|(section, _)| *section == name).map(|(_, text)| *text)
+    SECTIONS
+        .iter()
+        .find(|(section, _)| *section == name)
+        .map(|(_, text)| *text)
 }
 
 /// Returns every page name `read` accepts, in reference order.
 pub fn list() -> Vec<String> {
     let mut pages = vec![INTEGRATION.to_string()];
-    pages.extend(SECTIONS.iter().map(|(name, _)| format!("{INTEGRATION}.{name}")));
+    pages.extend(
+        SECTIONS
+            .iter()
+            .map(|(name, _)| format!("{INTEGRATION}.{name}")),
+    );
     pages
 }
 
@@ -40,24 +47,42 @@ pub fn read(page: &str, accounts: &[String]) -> Result<&'static str, String> {
     if let Some(name) = tool_section(rest) {
         return section(name).ok_or_else(|| unknown(page));
     }
-    let Some(after) = rest.strip_prefix(INTEGRATION) else { return Err(unknown(page)) };
-    let mut parts: Vec<&str> = after.trim_start_matches('.').split('.').filter(|part| !part.is_empty()).collect();
-    if parts.first().is_some_and(|first| *first == "default" || accounts.iter().any(|account| account == first)) {
+    let Some(after) = rest.strip_prefix(INTEGRATION) else {
+        return Err(unknown(page));
+    };
+    let mut parts: Vec<&str> = after
+        .trim_start_matches('.')
+        .split('.')
+        .filter(|part| !part.is_empty())
+        .collect();
+    if parts
+        .first()
+        .is_some_and(|first| *first == "default" || accounts.iter().any(|account| account == first))
+    {
         parts.remove(0);
     }
     match parts.as_slice() {
         [] => Ok(REFERENCE),
-        [name] => tool_section(name).or_else(|| section(name).map(|_| *name)).and_then(section).ok_or_else(|| unknown(page)),
+        [name] => tool_section(name)
+            .or_else(|| section(name).map(|_| *name))
+            .and_then(section)
+            .ok_or_else(|| unknown(page)),
         _ => Err(unknown(page)),
     }
 }
 
 fn unknown(page: &str) -> String {
     let names: Vec<&str> = SECTIONS.iter().map(|(name, _)| *name).collect();
-    let hint = okta_manifest::closest(page.rsplit('.').next().unwrap_or(page), names.iter().copied())
-        .map(|name| format!(" Did you mean \"{INTEGRATION}.{name}\"?"))
-        .unwrap_or_default();
-    format!("no documentation page \"{page}\".{hint} Pages: {}", list().join(", "))
+    let hint = okta_manifest::closest(
+        page.rsplit('.').next().unwrap_or(page),
+        names.iter().copied(),
+    )
+    .map(|name| format!(" Did you mean \"{INTEGRATION}.{name}\"?"))
+    .unwrap_or_default();
+    format!(
+        "no documentation page \"{page}\".{hint} Pages: {}",
+        list().join(", ")
+    )
 }
 
 /// One search hit: the page name and the matching line.
@@ -83,9 +108,16 @@ pub fn search(query: &str) -> Vec<SearchHit> {
         .map(|(name, text)| {
             let line = text
                 .lines()
-                .find(|line| words.iter().any(|word| line.to_lowercase().contains(word.as_str())))
+                .find(|line| {
+                    words
+                        .iter()
+                        .any(|word| line.to_lowercase().contains(word.as_str()))
+                })
                 .unwrap_or_default();
-            SearchHit { page: format!("{INTEGRATION}.{name}"), line: line.trim().to_string() }
+            SearchHit {
+                page: format!("{INTEGRATION}.{name}"),
+                line: line.trim().to_string(),
+            }
         })
         .collect()
 }

@@ -34,7 +34,12 @@ impl ApiError {
             .map(|causes| {
                 causes
                     .iter()
-                    .filter_map(|cause| cause.get("errorSummary").and_then(Value::as_str).map(str::to_string))
+                    .filter_map(|cause| {
+                        cause
+                            .get("errorSummary")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -95,26 +100,47 @@ pub enum Error {
 
     /// The request did not complete within its timeout.
     #[error("{request} timed out after {:.1} s{}", elapsed.as_secs_f64(), hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default())]
-    Timeout { request: String, elapsed: Duration, hint: Option<String> },
+    Timeout {
+        request: String,
+        elapsed: Duration,
+        hint: Option<String>,
+    },
 
     /// The connection failed before a response arrived.
     #[error("{request} failed: {message}{}", hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default())]
-    Connection { request: String, message: String, hint: Option<String> },
+    Connection {
+        request: String,
+        message: String,
+        hint: Option<String>,
+    },
 
     /// Okta answered with a body this client cannot read.
     #[error("{request} returned an unreadable response (status {status}): {message}")]
-    InvalidResponse { request: String, status: u16, message: String },
+    InvalidResponse {
+        request: String,
+        status: u16,
+        message: String,
+    },
 
     /// The run's write policy rejected the call; nothing was sent.
     #[error("{0}")]
     NotAllowed(String),
 
     /// A rate limit would need a longer wait than allowed.
-    #[error("{request} is rate limited until {reset} (in {wait_seconds} s), longer than the maximum wait of {max_wait_seconds} s; retry after that time or raise the maximum wait")]
-    RateLimited { request: String, reset: String, wait_seconds: u64, max_wait_seconds: u64 },
+    #[error(
+        "{request} is rate limited until {reset} (in {wait_seconds} s), longer than the maximum wait of {max_wait_seconds} s; retry after that time or raise the maximum wait"
+    )]
+    RateLimited {
+        request: String,
+        reset: String,
+        wait_seconds: u64,
+        max_wait_seconds: u64,
+    },
 
     /// A `next` link repeated a URL already fetched in the same walk.
-    #[error("pagination loop: the next link {url} was already fetched in this list call; stopping instead of looping")]
+    #[error(
+        "pagination loop: the next link {url} was already fetched in this list call; stopping instead of looping"
+    )]
     PaginationLoop { url: String },
 
     /// The account or client settings are invalid.

@@ -13,7 +13,11 @@ use crate::spec::{ParamLocation, ParamSpec, ParamType, ToolSpec};
 /// unreserved characters. Everything else, including `/ ? # % + @ &`, is
 /// percent-encoded, so a value can never change the request path or add a
 /// query parameter.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Percent-encodes a value as one path segment or query component.
 pub fn encode_component(value: &str) -> String {
@@ -58,7 +62,10 @@ impl PreparedCall {
     }
 
     pub fn path_value(&self, name: &str) -> Option<&str> {
-        self.path_values.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+        self.path_values
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
     }
 }
 
@@ -109,7 +116,12 @@ fn as_integer(value: &Value) -> Option<i64> {
     (float.fract() == 0.0 && float.abs() < 9.007_199_254_740_992e15).then_some(float as i64)
 }
 
-fn check_type(tool: &str, param: &ParamSpec, value: &Value, problems: &mut Vec<String>) -> Option<Value> {
+fn check_type(
+    tool: &str,
+    param: &ParamSpec,
+    value: &Value,
+    problems: &mut Vec<String>,
+) -> Option<Value> {
     let expected = match param.ty {
         ParamType::Integer => match param.range_text() {
             Some(range) => format!("an integer from {range}"),
@@ -201,7 +213,11 @@ fn check_type(tool: &str, param: &ParamSpec, value: &Value, problems: &mut Vec<S
             problems.push(format!(
                 "`{}` is missing required fields {} (in {tool})",
                 param.name,
-                missing.iter().map(|field| format!("`{field}`")).collect::<Vec<_>>().join(", ")
+                missing
+                    .iter()
+                    .map(|field| format!("`{field}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
             return None;
         }
@@ -215,7 +231,11 @@ pub fn prepare(spec: &ToolSpec, mut args: Map<String, Value>) -> Result<Prepared
     let tool = format!("okta.{}", spec.name);
     let mut problems = Vec::new();
 
-    let unknown: Vec<String> = args.keys().filter(|key| spec.param(key).is_none()).cloned().collect();
+    let unknown: Vec<String> = args
+        .keys()
+        .filter(|key| spec.param(key).is_none())
+        .cloned()
+        .collect();
     for key in unknown {
         args.remove(&key);
         let names = spec.params.iter().map(|param| param.name);
@@ -226,9 +246,18 @@ pub fn prepare(spec: &ToolSpec, mut args: Map<String, Value>) -> Result<Prepared
         let accepted = if spec.params.is_empty() {
             "it takes no parameters".to_string()
         } else {
-            format!("parameters are {}", spec.params.iter().map(|p| p.name).collect::<Vec<_>>().join(", "))
+            format!(
+                "parameters are {}",
+                spec.params
+                    .iter()
+                    .map(|p| p.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         };
-        problems.push(format!("unknown parameter `{key}` for {tool}{hint} ({accepted})"));
+        problems.push(format!(
+            "unknown parameter `{key}` for {tool}{hint} ({accepted})"
+        ));
     }
 
     let mut checked: Vec<(&ParamSpec, Value)> = Vec::new();
@@ -250,8 +279,15 @@ pub fn prepare(spec: &ToolSpec, mut args: Map<String, Value>) -> Result<Prepared
         }
     }
     if !missing.is_empty() {
-        let noun = if missing.len() == 1 { "parameter" } else { "parameters" };
-        problems.insert(0, format!("missing required {noun} {} for {tool}", missing.join(", ")));
+        let noun = if missing.len() == 1 {
+            "parameter"
+        } else {
+            "parameters"
+        };
+        problems.insert(
+            0,
+            format!("missing required {noun} {} for {tool}", missing.join(", ")),
+        );
     }
     if !problems.is_empty() {
         return Err(Error::InvalidArguments { tool, problems });
@@ -323,7 +359,10 @@ fn build(spec: &ToolSpec, checked: Vec<(&ParamSpec, Value)>) -> Result<PreparedC
             _ => max_items,
         };
     }
-    let has_body = spec.params.iter().any(|param| param.location == ParamLocation::Body);
+    let has_body = spec
+        .params
+        .iter()
+        .any(|param| param.location == ParamLocation::Body);
     Ok(PreparedCall {
         path,
         query,

@@ -51,9 +51,10 @@ pub fn mask_json(value: &serde_json::Value) -> serde_json::Value {
     match value {
         serde_json::Value::String(_) => serde_json::Value::from("***"),
         serde_json::Value::Array(items) => items.iter().map(mask_json).collect(),
-        serde_json::Value::Object(map) => {
-            map.iter().map(|(key, value)| (key.clone(), mask_json(value))).collect()
-        }
+        serde_json::Value::Object(map) => map
+            .iter()
+            .map(|(key, value)| (key.clone(), mask_json(value)))
+            .collect(),
         other => other.clone(),
     }
 }

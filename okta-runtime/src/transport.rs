@@ -40,11 +40,17 @@ impl CallLog {
     }
 
     pub fn records(&self) -> Vec<CallRecord> {
-        self.0.lock().map(|records| records.clone()).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|records| records.clone())
+            .unwrap_or_default()
     }
 
     pub fn take(&self) -> Vec<CallRecord> {
-        self.0.lock().map(|mut records| std::mem::take(&mut *records)).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|mut records| std::mem::take(&mut *records))
+            .unwrap_or_default()
     }
 }
 
@@ -93,18 +99,27 @@ pub struct Transport {
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Transport").field("origin", &self.origin).field("auth", &self.auth).finish_non_exhaustive()
+        f.debug_struct("Transport")
+            .field("origin", &self.origin)
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
     }
 }
 
 fn now_unix() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Reads a header as an integer. A missing, repeated or malformed header
 /// gives None, except that repeated equal values are accepted.
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
-    let mut values = headers.get_all(name).iter().filter_map(|value| value.to_str().ok()?.trim().parse::<u64>().ok());
+    let mut values = headers
+        .get_all(name)
+        .iter()
+        .filter_map(|value| value.to_str().ok()?.trim().parse::<u64>().ok());
     let first = values.next()?;
     values.all(|other| other == first).then_some(first)
 }
@@ -152,8 +167,12 @@ impl Transport {
 
     fn authorization(&self) -> Result<HeaderValue, Error> {
         let Auth::ApiToken(token) = &self.auth;
-        let mut value = HeaderValue::from_str(&format!("SSWS {}", token.expose()))
-            .map_err(|_| Error::Config("the API token contains characters that cannot be sent in a header".to_string()))?;
+        let mut value =
+            HeaderValue::from_str(&format!("SSWS {}", token.expose())).map_err(|_| {
+                Error::Config(
+                    "the API token contains characters that cannot be sent in a header".to_string(),
+                )
+            })?;
         value.set_sensitive(true);
         Ok(value)
     }
@@ -164,18 +183,21 @@ impl Transport {
             remaining: header_u64(headers, "x-rate-limit-remaining"),
             reset: header_u64(headers, "x-rate-limit-reset"),
         };
-        if state.limit.is_some() || state.remaining.is_some() || state.reset.is_some() {
-            if let Ok(mut current) = self.rate_limit.lock() {
-                *current = Some(state);
-            }
+        let present = state.limit.is_some() || state.remaining.is_some() || state.reset.is_some();
+        if present && let Ok(mut current) = self.rate_limit.lock() {
+            *current = Some(state);
         }
     }
 
     /// Returns how long to wait before the next request so that a nearly
     /// empty rate-limit bucket is not emptied.
     fn pacing_delay(&self) -> Duration {
-        let Some(state) = self.rate_limit() else { return Duration::ZERO };
-        let (Some(limit), Some(remaining), Some(reset)) = (state.limit, state.remaining, state.reset) else {
+        let Some(state) = self.rate_limit() else {
+            return Duration::ZERO;
+        };
+        let (Some(limit), Some(remaining), Some(reset)) =
+            (state.limit, state.remaining, state.reset)
+        else {
             return Duration::ZERO;
         };
         let now = now_unix();
@@ -214,15 +236,22 @@ impl Transport {
         let outcome = loop {
             let pacing = self.pacing_delay();
             if !pacing.is_zero() {
-                tracing::debug!(wait_ms = pacing.as_millis() as u64, "pacing before the rate limit is reached");
+                tracing::debug!(
+                    wait_ms = pacing.as_millis() as u64,
+                    "pacing before the rate limit is reached"
+                );
                 tokio::time::sleep(pacing).await;
                 waited += pacing;
             }
 
             let result = self.send_once(&request, retries).await;
             let retry_after = match &result {
-                Ok(response) if response.status == 429 => self.rate_limit_wait(&response.headers, &label),
-                Ok(response) if matches!(response.status, 500 | 502 | 503 | 504) && request.idempotent => {
+                Ok(response) if response.status == 429 => {
+                    self.rate_limit_wait(&response.headers, &label)
+                }
+                Ok(response)
+                    if matches!(response.status, 500 | 502 | 503 | 504) && request.idempotent =>
+                {
                     Ok(Some(self.backoff(retries)))
                 }
                 Ok(_) => Ok(None),
@@ -257,7 +286,13 @@ impl Transport {
             Err(other) => (None, Some(other.to_string())),
         };
         let duration = started.elapsed();
-        tracing::debug!(status, retries, wait_ms = waited.as_millis() as u64, duration_ms = duration.as_millis() as u64, "request finished");
+        tracing::debug!(
+            status,
+            retries,
+            wait_ms = waited.as_millis() as u64,
+            duration_ms = duration.as_millis() as u64,
+            "request finished"
+        );
         self.log.push(CallRecord {
             tool: request.tool.to_string(),
             method: request.method.to_string(),
@@ -275,10 +310,13 @@ impl Transport {
     /// longer than the maximum wait.
     fn rate_limit_wait(&self, headers: &HeaderMap, label: &str) -> Result<Option<Duration>, Error> {
         let Some(reset) = header_u64(headers, "x-rate-limit-reset") else {
-            return Ok(Some(self.options.retry_base_delay.max(Duration::from_secs(1))));
+            return Ok(Some(
+                self.options.retry_base_delay.max(Duration::from_secs(1)),
+            ));
         };
         let now = server_time(headers).unwrap_or_else(now_unix);
-        let wait = Duration::from_secs(reset.saturating_sub(now)) + Duration::from_millis(self.options.rate_limit_margin_ms);
+        let wait = Duration::from_secs(reset.saturating_sub(now))
+            + Duration::from_millis(self.options.rate_limit_margin_ms);
         if wait > self.options.max_rate_limit_wait {
             let reset_text = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(reset));
             return Err(Error::RateLimited {
@@ -300,24 +338,44 @@ impl Transport {
     ) -> Result<Response, Error> {
         match result {
             Ok(response) if (200..300).contains(&response.status) => Ok(response),
-            Ok(response) => Err(Error::Api(Box::new(ApiError::from_response(response.status, &response.body, label.to_string())))),
+            Ok(response) => Err(Error::Api(Box::new(ApiError::from_response(
+                response.status,
+                &response.body,
+                label.to_string(),
+            )))),
             Err(SendFailure::Timeout) => Err(Error::Timeout {
                 request: label.to_string(),
                 elapsed: started.elapsed(),
                 hint: request.timeout_hint.clone(),
             }),
-            Err(SendFailure::Connect(message)) | Err(SendFailure::Other(message)) => Err(Error::Connection {
-                request: label.to_string(),
-                message,
-                hint: if request.idempotent { None } else { request.timeout_hint.clone() },
-            }),
+            Err(SendFailure::Connect(message)) | Err(SendFailure::Other(message)) => {
+                Err(Error::Connection {
+                    request: label.to_string(),
+                    message,
+                    hint: if request.idempotent {
+                        None
+                    } else {
+                        request.timeout_hint.clone()
+                    },
+                })
+            }
         }
     }
 
-    async fn send_once(&self, request: &OutgoingRequest<'_>, retries: u32) -> Result<Response, SendFailure> {
-        let _permit = self.concurrency.acquire().await.map_err(|_| SendFailure::Other("the client is shut down".to_string()))?;
+    async fn send_once(
+        &self,
+        request: &OutgoingRequest<'_>,
+        retries: u32,
+    ) -> Result<Response, SendFailure> {
+        let _permit = self
+            .concurrency
+            .acquire()
+            .await
+            .map_err(|_| SendFailure::Other("the client is shut down".to_string()))?;
         let url = format!("{}{}", self.origin, request.path_and_query);
-        let authorization = self.authorization().map_err(|error| SendFailure::Other(error.to_string()))?;
+        let authorization = self
+            .authorization()
+            .map_err(|error| SendFailure::Other(error.to_string()))?;
         let mut builder = self
             .http
             .request(request.method.clone(), &url)
@@ -328,7 +386,12 @@ impl Transport {
         }
         match &request.body {
             Some(body) => {
-                builder = builder.header(reqwest::header::CONTENT_TYPE, "application/json; charset=UTF-8").body(body.clone());
+                builder = builder
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/json; charset=UTF-8",
+                    )
+                    .body(body.clone());
             }
             // Okta answers 411 to a PUT or POST without Content-Length.
             None if request.method != reqwest::Method::GET => {
@@ -342,7 +405,11 @@ impl Transport {
         let headers = response.headers().clone();
         self.record_rate_limit(&headers);
         let body = response.bytes().await.map_err(SendFailure::from_reqwest)?;
-        Ok(Response { status, headers, body })
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
     }
 }
 
@@ -371,6 +438,10 @@ impl SendFailure {
         if message.is_empty() {
             message = "request failed".to_string();
         }
-        if error.is_connect() { SendFailure::Connect(message) } else { SendFailure::Other(message) }
+        if error.is_connect() {
+            SendFailure::Connect(message)
+        } else {
+            SendFailure::Other(message)
+        }
     }
 }

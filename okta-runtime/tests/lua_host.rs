@@ -8,9 +8,18 @@ use serde_json::json;
 
 /// A host whose org address is a closed loopback port; nothing here may call it.
 fn host_with(limits: Limits) -> LuaHost {
-    let account = AccountConfig::with_api_token("default", "http://127.0.0.1:9", SecretString::new("unused-token"));
-    LuaHost::new(HostOptions { accounts: vec![account], default_account: "default".into(), policy: Policy::default(), limits })
-        .expect("host starts")
+    let account = AccountConfig::with_api_token(
+        "default",
+        "http://127.0.0.1:9",
+        SecretString::new("unused-token"),
+    );
+    LuaHost::new(HostOptions {
+        accounts: vec![account],
+        default_account: "default".into(),
+        policy: Policy::default(),
+        limits,
+    })
+    .expect("host starts")
 }
 
 fn host() -> LuaHost {
@@ -37,9 +46,15 @@ fn print_joins_with_tabs() {
 
 #[test]
 fn dump_sorted_and_returns_argument() {
-    let outcome = run_ok(&host(), "local t = { b = 1, a = { 'x' } } t.self = t return dump(t) == t");
+    let outcome = run_ok(
+        &host(),
+        "local t = { b = 1, a = { 'x' } } t.self = t return dump(t) == t",
+    );
     assert_eq!(outcome.result, vec![json!(true)]);
-    assert_eq!(outcome.output, vec!["{\n  a = {\n    \"x\",\n  },\n  b = 1,\n  self = <cycle>,\n}"]);
+    assert_eq!(
+        outcome.output,
+        vec!["{\n  a = {\n    \"x\",\n  },\n  b = 1,\n  self = <cycle>,\n}"]
+    );
 }
 
 #[test]
@@ -49,7 +64,10 @@ fn json_round_trip_keeps_arrays_and_integers() {
         r#"local v = json.decode('{"a":[],"b":{},"n":9007199254740993,"f":1.5,"s":"Zoë","z":null}')
            return json.encode(v), math.type(v.n), v.z == nil"#,
     );
-    assert_eq!(outcome.result[0], json!(r#"{"a":[],"b":{},"f":1.5,"n":9007199254740993,"s":"Zoë"}"#));
+    assert_eq!(
+        outcome.result[0],
+        json!(r#"{"a":[],"b":{},"f":1.5,"n":9007199254740993,"s":"Zoë"}"#)
+    );
     assert_eq!(outcome.result[1], json!("integer"));
     assert_eq!(outcome.result[2], json!(true));
 }
@@ -75,7 +93,18 @@ fn regex_helpers() {
             local replaced, count = regex.gsub("a1b2", "\\d", "#")
             return name, number, first, last, replaced, count, #regex.split("a, b,c", ",\\s*")"##,
     );
-    assert_eq!(outcome.result, vec![json!("user"), json!("42"), json!(4), json!(6), json!("a#b#"), json!(2), json!(3)]);
+    assert_eq!(
+        outcome.result,
+        vec![
+            json!("user"),
+            json!("42"),
+            json!(4),
+            json!(6),
+            json!("a#b#"),
+            json!(2),
+            json!(3)
+        ]
+    );
 }
 
 #[test]
@@ -90,22 +119,39 @@ fn removed_libraries_are_absent() {
         &host(),
         "return io == nil, debug == nil, require == nil, dofile == nil, loadfile == nil, string.dump == nil, os.execute == nil, os.getenv == nil, os.time ~= nil",
     );
-    assert!(outcome.result.iter().all(|value| value == &json!(true)), "{:?}", outcome.result);
+    assert!(
+        outcome.result.iter().all(|value| value == &json!(true)),
+        "{:?}",
+        outcome.result
+    );
 }
 
 #[test]
 fn binary_chunks_rejected() {
     let outcome = run_ok(&host(), "return load('\\27Lua junk')");
     assert_eq!(outcome.result[0], json!(null));
-    assert!(outcome.result[1].as_str().unwrap().contains("binary"), "{:?}", outcome.result);
+    assert!(
+        outcome.result[1].as_str().unwrap().contains("binary"),
+        "{:?}",
+        outcome.result
+    );
 }
 
 #[test]
 fn infinite_loop_hits_cpu_limit_and_host_recovers() {
-    let host = host_with(Limits { cpu: Duration::from_millis(300), ..Limits::default() });
+    let host = host_with(Limits {
+        cpu: Duration::from_millis(300),
+        ..Limits::default()
+    });
     let message = run_err(&host, "while true do end");
-    assert!(message.contains("CPU time limit of 0.3 s exceeded"), "{message}");
-    let message = run_err(&host, "while true do pcall(function() while true do end end) end");
+    assert!(
+        message.contains("CPU time limit of 0.3 s exceeded"),
+        "{message}"
+    );
+    let message = run_err(
+        &host,
+        "while true do pcall(function() while true do end end) end",
+    );
     assert!(message.contains("CPU time limit"), "{message}");
     let outcome = run_ok(&host, "return 1 + 1");
     assert_eq!(outcome.result, vec![json!(2)]);
@@ -113,11 +159,23 @@ fn infinite_loop_hits_cpu_limit_and_host_recovers() {
 
 #[test]
 fn memory_bomb_hits_memory_limit_and_host_recovers() {
-    let host = host_with(Limits { memory: 8 * 1024 * 1024, ..Limits::default() });
+    let host = host_with(Limits {
+        memory: 8 * 1024 * 1024,
+        ..Limits::default()
+    });
     let message = run_err(&host, "local s = string.rep('x', 1024 * 1024 * 64)");
-    assert!(message.contains("memory limit of 8 MiB exceeded"), "{message}");
-    let message = run_err(&host, "local t = {} for i = 1, 1e9 do t[i] = ('x'):rep(100) .. i end");
-    assert!(message.contains("memory limit of 8 MiB exceeded"), "{message}");
+    assert!(
+        message.contains("memory limit of 8 MiB exceeded"),
+        "{message}"
+    );
+    let message = run_err(
+        &host,
+        "local t = {} for i = 1, 1e9 do t[i] = ('x'):rep(100) .. i end",
+    );
+    assert!(
+        message.contains("memory limit of 8 MiB exceeded"),
+        "{message}"
+    );
     let outcome = run_ok(&host, "return 'still here'");
     assert_eq!(outcome.result, vec![json!("still here")]);
 }
@@ -128,7 +186,10 @@ fn deep_recursion_is_an_error() {
     // The Lua stack of a runaway recursion outgrows the default memory limit
     // before Lua's own stack limit.
     let message = run_err(&host, "local function f() return 1 + f() end return f()");
-    assert!(message.contains("memory limit of 32 MiB exceeded"), "{message}");
+    assert!(
+        message.contains("memory limit of 32 MiB exceeded"),
+        "{message}"
+    );
     run_ok(&host, "return 1");
 }
 
@@ -136,21 +197,30 @@ fn deep_recursion_is_an_error() {
 fn namespace_is_read_only() {
     let message = run_err(&host(), "app.integrations.okta.list_users = function() end");
     assert!(message.contains("read-only"), "{message}");
-    let outcome = run_ok(&host(), "return getmetatable(app.integrations.okta), getmetatable('')");
+    let outcome = run_ok(
+        &host(),
+        "return getmetatable(app.integrations.okta), getmetatable('')",
+    );
     assert_eq!(outcome.result, vec![json!("locked"), json!("string")]);
 }
 
 #[test]
 fn unknown_function_suggests_closest() {
     let message = run_err(&host(), "app.integrations.okta.list_user({})");
-    assert!(message.contains("app.integrations.okta.list_user does not exist"), "{message}");
+    assert!(
+        message.contains("app.integrations.okta.list_user does not exist"),
+        "{message}"
+    );
     assert!(message.contains("Did you mean list_users?"), "{message}");
 }
 
 #[test]
 fn unknown_account_lists_names() {
     let message = run_err(&host(), "app.integrations.okta.production.list_users({})");
-    assert!(message.contains("app.integrations.okta.production does not exist"), "{message}");
+    assert!(
+        message.contains("app.integrations.okta.production does not exist"),
+        "{message}"
+    );
     assert!(message.contains("default"), "{message}");
 }
 
@@ -160,14 +230,26 @@ fn alias_and_default_namespace_exist() {
         &host(),
         "local o = app.integrations.okta return type(o.add_user_group), type(o.add_user_to_group), type(o.default.list_users)",
     );
-    assert_eq!(outcome.result, vec![json!("function"), json!("function"), json!("function")]);
+    assert_eq!(
+        outcome.result,
+        vec![json!("function"), json!("function"), json!("function")]
+    );
 }
 
 #[test]
 fn write_rejected_without_force() {
-    let outcome = host().run("return app.integrations.okta.deactivate_user({ id = '00u1' })", "test");
+    let outcome = host().run(
+        "return app.integrations.okta.deactivate_user({ id = '00u1' })",
+        "test",
+    );
     let error = outcome.error.expect("error");
-    assert!(error.message.contains("okta.deactivate_user is a write tool"), "{}", error.message);
+    assert!(
+        error
+            .message
+            .contains("okta.deactivate_user is a write tool"),
+        "{}",
+        error.message
+    );
     assert!(error.message.contains("--force"), "{}", error.message);
     assert!(outcome.integration_calls.is_empty());
 }
@@ -180,7 +262,10 @@ fn invalid_arguments_raise_catchable_table() {
     );
     assert_eq!(outcome.result[0], json!(false));
     assert_eq!(outcome.result[1], json!("invalid_arguments"));
-    assert_eq!(outcome.result[2], json!("`limit` must be an integer from 1 to 200, got 500 (in okta.list_users)"));
+    assert_eq!(
+        outcome.result[2],
+        json!("`limit` must be an integer from 1 to 200, got 500 (in okta.list_users)")
+    );
     assert_eq!(outcome.result[3], json!(true));
 }
 
@@ -197,26 +282,53 @@ fn docs_read_accepts_every_form() {
     ] {
         let outcome = run_ok(&host, &format!("return docs.read('{page}')"));
         let text = outcome.result[0].as_str().unwrap();
-        assert!(text.starts_with("## okta_list_users"), "{page}: {}", &text[..40.min(text.len())]);
+        assert!(
+            text.starts_with("## okta_list_users"),
+            "{page}: {}",
+            &text[..40.min(text.len())]
+        );
     }
     for page in ["okta", "integrations.okta", "app.integrations.okta"] {
         let outcome = run_ok(&host, &format!("return docs.read('{page}')"));
-        assert!(outcome.result[0].as_str().unwrap().starts_with("# Okta — Lua API Reference"), "{page}");
+        assert!(
+            outcome.result[0]
+                .as_str()
+                .unwrap()
+                .starts_with("# Okta — Lua API Reference"),
+            "{page}"
+        );
     }
     let outcome = run_ok(&host, "return docs.read('okta.add_user_group')");
-    assert!(outcome.result[0].as_str().unwrap().starts_with("## okta_add_user_to_group"));
+    assert!(
+        outcome.result[0]
+            .as_str()
+            .unwrap()
+            .starts_with("## okta_add_user_to_group")
+    );
 }
 
 #[test]
 fn docs_unknown_page_lists_pages() {
     let message = run_err(&host(), "return docs.read('okta.lst_users')");
-    assert!(message.contains("no documentation page \"okta.lst_users\""), "{message}");
-    assert!(message.contains("Did you mean \"okta.list_users\"?"), "{message}");
+    assert!(
+        message.contains("no documentation page \"okta.lst_users\""),
+        "{message}"
+    );
+    assert!(
+        message.contains("Did you mean \"okta.list_users\"?"),
+        "{message}"
+    );
     assert!(message.contains("okta.get_group"), "{message}");
 }
 
 #[test]
 fn docs_list_and_search() {
-    let outcome = run_ok(&host(), "local hits = docs.search('deactivate') return #docs.list() > 10, hits[1].page");
-    assert_eq!(outcome.result, vec![json!(true), json!("okta.deactivate_user")]);
+    let outcome = run_ok(
+        &host(),
+        "local hits = docs.search('deactivate') return #docs.list() > 10, hits[1].page",
+    );
+    assert_eq!(
+        outcome.result,
+        vec![json!(true), json!("okta.deactivate_user")]
+    );
 }

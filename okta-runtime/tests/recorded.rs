@@ -15,13 +15,15 @@ fn recorded_dir() -> PathBuf {
 
 fn load(name: &str) -> Value {
     let path = recorded_dir().join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
     let recorded: Value = serde_json::from_str(&text).expect("recorded file is JSON");
     recorded["response"]["body"].clone()
 }
 
 fn round_trip<T: DeserializeOwned + Serialize>(name: &str, body: &Value) -> T {
-    let typed: T = serde_json::from_value(body.clone()).unwrap_or_else(|error| panic!("{name}: {error}"));
+    let typed: T =
+        serde_json::from_value(body.clone()).unwrap_or_else(|error| panic!("{name}: {error}"));
     let back = serde_json::to_value(&typed).expect("serializes");
     assert_eq!(&back, body, "{name}: round trip changed the body");
     typed
@@ -31,7 +33,11 @@ fn round_trip<T: DeserializeOwned + Serialize>(name: &str, body: &Value) -> T {
 fn every_recorded_response_round_trips() {
     let mut checked = 0;
     for entry in std::fs::read_dir(recorded_dir()).expect("recorded folder exists") {
-        let name = entry.expect("entry").file_name().to_string_lossy().to_string();
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .to_string();
         let body = load(&name);
         if body.is_null() {
             continue;
@@ -43,9 +49,18 @@ fn every_recorded_response_round_trips() {
             "group" => drop(round_trip::<Group>(&name, &body)),
             "apps" => drop(round_trip::<Vec<Application>>(&name, &body)),
             "error" => {
-                let error = ApiError::from_response(400, body.to_string().as_bytes(), String::new());
-                assert_eq!(error.error_code.as_deref(), body["errorCode"].as_str(), "{name}");
-                assert_eq!(error.error_summary.as_deref(), body["errorSummary"].as_str(), "{name}");
+                let error =
+                    ApiError::from_response(400, body.to_string().as_bytes(), String::new());
+                assert_eq!(
+                    error.error_code.as_deref(),
+                    body["errorCode"].as_str(),
+                    "{name}"
+                );
+                assert_eq!(
+                    error.error_summary.as_deref(),
+                    body["errorSummary"].as_str(),
+                    "{name}"
+                );
                 let causes = body["errorCauses"].as_array().map(Vec::len).unwrap_or(0);
                 assert_eq!(error.error_causes.len(), causes, "{name}");
             }
@@ -71,7 +86,10 @@ fn unknown_enum_value_is_kept() {
     let mut body = load("group-get.json");
     body["type"] = Value::from("FUTURE_KIND");
     let group: Group = round_trip("group-get.json (changed)", &body);
-    assert_eq!(group.r#type, Some(GroupType::Unknown("FUTURE_KIND".to_string())));
+    assert_eq!(
+        group.r#type,
+        Some(GroupType::Unknown("FUTURE_KIND".to_string()))
+    );
 }
 
 #[test]

@@ -76,7 +76,11 @@ pub enum Unsupported {
 pub fn lua_to_json(lua: &Lua, value: &LuaValue, unsupported: Unsupported) -> Result<Value, String> {
     let array_mt = array_metatable(lua).map_err(|error| error.to_string())?;
     let mut visiting = HashSet::new();
-    let mut converter = ToJson { array_mt, unsupported, visiting: &mut visiting };
+    let mut converter = ToJson {
+        array_mt,
+        unsupported,
+        visiting: &mut visiting,
+    };
     converter.convert(value, "value", 0)
 }
 
@@ -89,7 +93,9 @@ struct ToJson<'a> {
 impl ToJson<'_> {
     fn convert(&mut self, value: &LuaValue, path: &str, depth: usize) -> Result<Value, String> {
         if depth > MAX_DEPTH {
-            return Err(format!("{path} is nested more than {MAX_DEPTH} levels deep"));
+            return Err(format!(
+                "{path} is nested more than {MAX_DEPTH} levels deep"
+            ));
         }
         match value {
             LuaValue::Nil => Ok(Value::Null),
@@ -106,7 +112,10 @@ impl ToJson<'_> {
             LuaValue::Table(table) => self.table(table, path, depth),
             other => match self.unsupported {
                 Unsupported::Describe => Ok(Value::String(format!("<{}>", other.type_name()))),
-                Unsupported::Reject => Err(format!("{path} is a {}, which cannot be sent as JSON", other.type_name())),
+                Unsupported::Reject => Err(format!(
+                    "{path} is a {}, which cannot be sent as JSON",
+                    other.type_name()
+                )),
             },
         }
     }
@@ -132,7 +141,9 @@ impl ToJson<'_> {
         for pair in table.pairs::<LuaValue, LuaValue>() {
             entries.push(pair.map_err(|error| error.to_string())?);
         }
-        let all_sequence = entries.iter().all(|(key, _)| matches!(key, LuaValue::Integer(i) if *i >= 1 && (*i as usize) <= length));
+        let all_sequence = entries.iter().all(
+            |(key, _)| matches!(key, LuaValue::Integer(i) if *i >= 1 && (*i as usize) <= length),
+        );
 
         if is_array || (length > 0 && all_sequence) {
             let mut items = Vec::with_capacity(length);
@@ -156,7 +167,12 @@ impl ToJson<'_> {
                     ));
                 }
                 LuaValue::Integer(integer) => integer.to_string(),
-                other => return Err(format!("{path} has a {} key; JSON objects need string keys", other.type_name())),
+                other => {
+                    return Err(format!(
+                        "{path} has a {} key; JSON objects need string keys",
+                        other.type_name()
+                    ));
+                }
             };
             keyed.push((key, item));
         }

@@ -20,7 +20,10 @@ impl Output {
     }
 
     pub fn take(&self) -> Vec<String> {
-        self.0.lock().map(|mut lines| std::mem::take(&mut *lines)).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|mut lines| std::mem::take(&mut *lines))
+            .unwrap_or_default()
     }
 }
 
@@ -88,7 +91,10 @@ fn quote_lua(text: &str) -> String {
 
 fn is_identifier(text: &str) -> bool {
     let mut chars = text.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Renders a value as readable Lua-like text with sorted keys; a table that
@@ -131,7 +137,11 @@ fn render_table(out: &mut String, table: &Table, depth: usize, visiting: &mut Ha
             LuaValue::Integer(index) if *index >= 1 && (*index as usize) <= length => {}
             LuaValue::String(text) => {
                 let text = text.to_string_lossy();
-                let label = if is_identifier(&text) { text.to_string() } else { format!("[{}]", quote_lua(&text)) };
+                let label = if is_identifier(&text) {
+                    text.to_string()
+                } else {
+                    format!("[{}]", quote_lua(&text))
+                };
                 named.push((label, value));
             }
             other => {
@@ -191,8 +201,10 @@ fn json_table(lua: &Lua) -> mlua::Result<Table> {
     json.raw_set(
         "decode",
         lua.create_function(|lua, text: mlua::LuaString| {
-            let value: serde_json::Value = serde_json::from_slice(&text.as_bytes())
-                .map_err(|error| mlua::Error::runtime(format!("json.decode: invalid JSON: {error}")))?;
+            let value: serde_json::Value =
+                serde_json::from_slice(&text.as_bytes()).map_err(|error| {
+                    mlua::Error::runtime(format!("json.decode: invalid JSON: {error}"))
+                })?;
             json_to_lua(lua, &value)
         })?,
     )?;
@@ -213,7 +225,8 @@ fn json_table(lua: &Lua) -> mlua::Result<Table> {
 }
 
 fn compile(pattern: &str) -> mlua::Result<regex::Regex> {
-    regex::Regex::new(pattern).map_err(|error| mlua::Error::runtime(format!("invalid regex \"{pattern}\": {error}")))
+    regex::Regex::new(pattern)
+        .map_err(|error| mlua::Error::runtime(format!("invalid regex \"{pattern}\": {error}")))
 }
 
 fn regex_table(lua: &Lua) -> mlua::Result<Table> {
@@ -224,7 +237,9 @@ fn regex_table(lua: &Lua) -> mlua::Result<Table> {
         "match",
         lua.create_function(|lua, (text, pattern): (String, String)| {
             let regex = compile(&pattern)?;
-            let Some(captures) = regex.captures(&text) else { return Ok(Variadic::new()) };
+            let Some(captures) = regex.captures(&text) else {
+                return Ok(Variadic::new());
+            };
             let mut values = Variadic::new();
             if captures.len() == 1 {
                 values.push(LuaValue::String(lua.create_string(&captures[0])?));
@@ -254,11 +269,16 @@ fn regex_table(lua: &Lua) -> mlua::Result<Table> {
     // returns the new text and the number of replacements.
     table.raw_set(
         "gsub",
-        lua.create_function(|_, (text, pattern, replacement): (String, String, String)| {
-            let regex = compile(&pattern)?;
-            let count = regex.find_iter(&text).count();
-            Ok((regex.replace_all(&text, replacement.as_str()).into_owned(), count))
-        })?,
+        lua.create_function(
+            |_, (text, pattern, replacement): (String, String, String)| {
+                let regex = compile(&pattern)?;
+                let count = regex.find_iter(&text).count();
+                Ok((
+                    regex.replace_all(&text, replacement.as_str()).into_owned(),
+                    count,
+                ))
+            },
+        )?,
     )?;
     // regex.split(text, pattern): a sequence of the parts between matches.
     table.raw_set(

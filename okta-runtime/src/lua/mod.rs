@@ -58,7 +58,12 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Policy { read: Permission::Allow, write: Permission::Ask, force: false, approval: None }
+        Policy {
+            read: Permission::Allow,
+            write: Permission::Ask,
+            force: false,
+            approval: None,
+        }
     }
 }
 
@@ -90,7 +95,9 @@ impl Policy {
         };
         match permission {
             Permission::Allow => Ok(()),
-            Permission::Deny => Err(rejected(&format!("{class} calls are denied for account `{account}`"))),
+            Permission::Deny => Err(rejected(&format!(
+                "{class} calls are denied for account `{account}`"
+            ))),
             Permission::Ask => match &self.approval {
                 Some(approve) => {
                     let request = ApprovalRequest {
@@ -99,20 +106,35 @@ impl Policy {
                         class,
                         arguments: mask_arguments(spec, arguments),
                     };
-                    if approve(&request) { Ok(()) } else { Err(rejected("the approval was declined")) }
+                    if approve(&request) {
+                        Ok(())
+                    } else {
+                        Err(rejected("the approval was declined"))
+                    }
                 }
-                None => Err(rejected(&format!("{class} calls need approval, which a headless run cannot give"))),
+                None => Err(rejected(&format!(
+                    "{class} calls need approval, which a headless run cannot give"
+                ))),
             },
         }
     }
 }
 
 fn mask_arguments(spec: &ToolSpec, arguments: &Value) -> Value {
-    let Value::Object(map) = arguments else { return arguments.clone() };
+    let Value::Object(map) = arguments else {
+        return arguments.clone();
+    };
     map.iter()
         .map(|(key, value)| {
             let secret = spec.param(key).is_some_and(|param| param.secret);
-            (key.clone(), if secret { crate::secret::mask_json(value) } else { value.clone() })
+            (
+                key.clone(),
+                if secret {
+                    crate::secret::mask_json(value)
+                } else {
+                    value.clone()
+                },
+            )
         })
         .collect()
 }
@@ -138,30 +160,55 @@ impl ToolBinder {
     pub fn function(&self, lua: &Lua, spec: &'static ToolSpec) -> mlua::Result<Function> {
         let client = self.client.clone();
         let shared = self.shared.clone();
-        let raw = lua.create_function(move |lua, args: MultiValue| -> mlua::Result<(bool, LuaValue, LuaValue)> {
-            match invoke(lua, &client, &shared, spec, args) {
-                Ok((value, page)) => Ok((true, value, page)),
-                Err(error) => Ok((false, LuaValue::Table(error_table(lua, &error, spec)?), LuaValue::Nil)),
-            }
-        })?;
+        let raw = lua.create_function(
+            move |lua, args: MultiValue| -> mlua::Result<(bool, LuaValue, LuaValue)> {
+                match invoke(lua, &client, &shared, spec, args) {
+                    Ok((value, page)) => Ok((true, value, page)),
+                    Err(error) => Ok((
+                        false,
+                        LuaValue::Table(error_table(lua, &error, spec)?),
+                        LuaValue::Nil,
+                    )),
+                }
+            },
+        )?;
         let shim: Function = lua.named_registry_value(SHIM_KEY)?;
         shim.call(raw)
     }
 }
 
-fn invoke(lua: &Lua, client: &Client, shared: &Shared, spec: &'static ToolSpec, args: MultiValue) -> Result<(LuaValue, LuaValue), Error> {
-    let invalid = |problem: String| Error::InvalidArguments { tool: format!("okta.{}", spec.name), problems: vec![problem] };
+fn invoke(
+    lua: &Lua,
+    client: &Client,
+    shared: &Shared,
+    spec: &'static ToolSpec,
+    args: MultiValue,
+) -> Result<(LuaValue, LuaValue), Error> {
+    let invalid = |problem: String| Error::InvalidArguments {
+        tool: format!("okta.{}", spec.name),
+        problems: vec![problem],
+    };
     let mut args = args.into_iter();
     let table = args.next().unwrap_or(LuaValue::Nil);
     if args.any(|extra| !extra.is_nil()) {
-        return Err(invalid(format!("okta.{} takes one table of named parameters, got more than one argument", spec.name)));
+        return Err(invalid(format!(
+            "okta.{} takes one table of named parameters, got more than one argument",
+            spec.name
+        )));
     }
     let arguments = match &table {
         LuaValue::Nil => Value::Object(Map::new()),
-        LuaValue::Table(_) => match lua_to_json(lua, &table, Unsupported::Reject).map_err(|message| invalid(message.replacen("value", "arguments", 1)))? {
+        LuaValue::Table(_) => match lua_to_json(lua, &table, Unsupported::Reject)
+            .map_err(|message| invalid(message.replacen("value", "arguments", 1)))?
+        {
             Value::Object(map) => Value::Object(map),
             Value::Array(items) if items.is_empty() => Value::Object(Map::new()),
-            _ => return Err(invalid(format!("okta.{} takes a table of named parameters such as {{ id = \"...\" }}, got a sequence", spec.name))),
+            _ => {
+                return Err(invalid(format!(
+                    "okta.{} takes a table of named parameters such as {{ id = \"...\" }}, got a sequence",
+                    spec.name
+                )));
+            }
         },
         other => {
             return Err(invalid(format!(
@@ -173,26 +220,41 @@ fn invoke(lua: &Lua, client: &Client, shared: &Shared, spec: &'static ToolSpec, 
     };
 
     shared.policy.check(client.account(), spec, &arguments)?;
-    let Value::Object(map) = arguments else { unreachable!("arguments are an object") };
+    let Value::Object(map) = arguments else {
+        unreachable!("arguments are an object")
+    };
     let prepared = crate::request::prepare(spec, map)?;
 
     let remaining = shared.clock.wall_remaining();
     let started = Instant::now();
-    let outcome = shared.runtime.block_on(async { tokio::time::timeout(remaining, client.run(spec, prepared)).await });
+    let outcome = shared
+        .runtime
+        .block_on(async { tokio::time::timeout(remaining, client.run(spec, prepared)).await });
     shared.clock.add_wait(started.elapsed());
     let output = match outcome {
         Ok(result) => result?,
         Err(_) => {
             let limits = shared.clock.limits();
-            let message = format!("wall-clock limit of {} s exceeded while waiting for Okta (okta.{})", limits.wall.as_secs_f64(), spec.name);
+            let message = format!(
+                "wall-clock limit of {} s exceeded while waiting for Okta (okta.{})",
+                limits.wall.as_secs_f64(),
+                spec.name
+            );
             shared.clock.exceed(message.clone());
-            return Err(Error::Timeout { request: format!("okta.{}", spec.name), elapsed: started.elapsed(), hint: Some(message) });
+            return Err(Error::Timeout {
+                request: format!("okta.{}", spec.name),
+                elapsed: started.elapsed(),
+                hint: Some(message),
+            });
         }
     };
 
-    let value = json_to_lua(lua, &output.value).map_err(|error| Error::Config(error.to_string()))?;
+    let value =
+        json_to_lua(lua, &output.value).map_err(|error| Error::Config(error.to_string()))?;
     let page = match output.page {
-        Some(page) => LuaValue::Table(page_table(lua, &page).map_err(|error| Error::Config(error.to_string()))?),
+        Some(page) => LuaValue::Table(
+            page_table(lua, &page).map_err(|error| Error::Config(error.to_string()))?,
+        ),
         None => LuaValue::Nil,
     };
     Ok((value, page))
@@ -386,14 +448,23 @@ impl LuaHost {
             .enable_all()
             .build()
             .map_err(|error| Error::Config(format!("cannot start the async runtime: {error}")))?;
-        let shared = Arc::new(Shared { runtime, clock, policy: options.policy.clone() });
+        let shared = Arc::new(Shared {
+            runtime,
+            clock,
+            policy: options.policy.clone(),
+        });
         let output = Output::default();
         let log = CallLog::default();
 
         let mut clients = BTreeMap::new();
         for account in &options.accounts {
-            if generated::tools::ALL.iter().any(|tool| tool.name == account.name || tool.aliases.contains(&account.name.as_str())) {
-                return Err(Error::Config(format!("account name `{}` is also a function name; rename the account", account.name)));
+            if generated::tools::ALL.iter().any(|tool| {
+                tool.name == account.name || tool.aliases.contains(&account.name.as_str())
+            }) {
+                return Err(Error::Config(format!(
+                    "account name `{}` is also a function name; rename the account",
+                    account.name
+                )));
             }
             let client = {
                 let _guard = shared.runtime.enter();
@@ -406,12 +477,23 @@ impl LuaHost {
             return Err(Error::Config(format!(
                 "unknown account `{}`; configured accounts: {}",
                 options.default_account,
-                if configured.is_empty() { "none".to_string() } else { configured.join(", ") }
+                if configured.is_empty() {
+                    "none".to_string()
+                } else {
+                    configured.join(", ")
+                }
             )));
         }
 
-        let host = LuaHost { lua, shared, output, log, clients };
-        host.install(&options.default_account).map_err(lua_setup_error)?;
+        let host = LuaHost {
+            lua,
+            shared,
+            output,
+            log,
+            clients,
+        };
+        host.install(&options.default_account)
+            .map_err(lua_setup_error)?;
         Ok(host)
     }
 
@@ -427,7 +509,10 @@ impl LuaHost {
         let tools_by_account = lua.create_table()?;
         for (name, client) in &self.clients {
             let tools = lua.create_table()?;
-            let binder = ToolBinder { client: client.clone(), shared: self.shared.clone() };
+            let binder = ToolBinder {
+                client: client.clone(),
+                shared: self.shared.clone(),
+            };
             generated::register_tools(lua, &tools, &binder)?;
             tools_by_account.raw_set(name.as_str(), tools)?;
         }
@@ -463,7 +548,9 @@ impl LuaHost {
     /// Changes the limits for the next runs.
     pub fn set_limits(&self, limits: Limits) -> Result<(), Error> {
         self.shared.clock.set_limits(limits);
-        self.lua.set_memory_limit(limits.memory).map_err(lua_setup_error)?;
+        self.lua
+            .set_memory_limit(limits.memory)
+            .map_err(lua_setup_error)?;
         Ok(())
     }
 
@@ -497,62 +584,115 @@ impl LuaHost {
             .set_name(format!("={chunk_name}"))
             .set_mode(mlua::chunk::ChunkMode::Text)
             .into_function()
-            .map_err(|error| RunError { message: clean_lua_message(&error.to_string()), kind: "syntax".to_string(), fields: Map::new() })?;
-        let pcall: Function = lua.named_registry_value("okta_lua.raw_pcall").map_err(|error| internal(&error))?;
-        let values: MultiValue = pcall.call(chunk).map_err(|error| self.report(LuaValue::String(lua.create_string(error.to_string()).expect("string"))))?;
+            .map_err(|error| RunError {
+                message: clean_lua_message(&error.to_string()),
+                kind: "syntax".to_string(),
+                fields: Map::new(),
+            })?;
+        let pcall: Function = lua
+            .named_registry_value("okta_lua.raw_pcall")
+            .map_err(|error| internal(&error))?;
+        let values: MultiValue = pcall.call(chunk).map_err(|error| {
+            self.report(LuaValue::String(
+                lua.create_string(error.to_string()).expect("string"),
+            ))
+        })?;
 
         let mut values = values.into_iter();
         let ok = matches!(values.next(), Some(LuaValue::Boolean(true)));
         if !ok {
             return Err(self.report(values.next().unwrap_or(LuaValue::Nil)));
         }
-        Ok(values.map(|value| lua_to_json(lua, &value, Unsupported::Describe).unwrap_or_else(Value::String)).collect())
+        Ok(values
+            .map(|value| {
+                lua_to_json(lua, &value, Unsupported::Describe).unwrap_or_else(Value::String)
+            })
+            .collect())
     }
 
     /// Turns a raised Lua value into a report.
     fn report(&self, value: LuaValue) -> RunError {
         let clock = &self.shared.clock;
         if clock.is_exceeded() {
-            return RunError { message: clock.message(), kind: "limit".to_string(), fields: Map::new() };
+            return RunError {
+                message: clock.message(),
+                kind: "limit".to_string(),
+                fields: Map::new(),
+            };
         }
         match &value {
-            LuaValue::Table(table) if table.raw_get::<Option<String>>("message").ok().flatten().is_some() => {
+            LuaValue::Table(table)
+                if table
+                    .raw_get::<Option<String>>("message")
+                    .ok()
+                    .flatten()
+                    .is_some() =>
+            {
                 let mut fields = match lua_to_json(&self.lua, &value, Unsupported::Describe) {
                     Ok(Value::Object(map)) => map,
                     _ => Map::new(),
                 };
-                let message = fields.remove("message").and_then(|m| m.as_str().map(str::to_string)).unwrap_or_default();
-                let kind = fields.remove("kind").and_then(|k| k.as_str().map(str::to_string)).unwrap_or_else(|| "lua".to_string());
-                RunError { message, kind, fields }
+                let message = fields
+                    .remove("message")
+                    .and_then(|m| m.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                let kind = fields
+                    .remove("kind")
+                    .and_then(|k| k.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "lua".to_string());
+                RunError {
+                    message,
+                    kind,
+                    fields,
+                }
             }
             _ => {
                 let text = match &value {
                     LuaValue::String(text) => text.to_string_lossy().to_string(),
                     LuaValue::Nil => "nil".to_string(),
-                    other => self.lua.globals().get::<Function>("tostring").and_then(|f| f.call::<String>(other.clone())).unwrap_or_else(|_| format!("<{}>", other.type_name())),
+                    other => self
+                        .lua
+                        .globals()
+                        .get::<Function>("tostring")
+                        .and_then(|f| f.call::<String>(other.clone()))
+                        .unwrap_or_else(|_| format!("<{}>", other.type_name())),
                 };
                 if text.contains("not enough memory") {
                     let limit = format_bytes(clock.limits().memory);
                     return RunError {
-                        message: format!("memory limit of {limit} exceeded; the script was stopped (raise it with --memory-limit BYTES)"),
+                        message: format!(
+                            "memory limit of {limit} exceeded; the script was stopped (raise it with --memory-limit BYTES)"
+                        ),
                         kind: "limit".to_string(),
                         fields: Map::new(),
                     };
                 }
-                RunError { message: clean_lua_message(&text), kind: "lua".to_string(), fields: Map::new() }
+                RunError {
+                    message: clean_lua_message(&text),
+                    kind: "lua".to_string(),
+                    fields: Map::new(),
+                }
             }
         }
     }
 }
 
 fn internal(error: &mlua::Error) -> RunError {
-    RunError { message: format!("internal error: {error}"), kind: "internal".to_string(), fields: Map::new() }
+    RunError {
+        message: format!("internal error: {error}"),
+        kind: "internal".to_string(),
+        fields: Map::new(),
+    }
 }
 
 /// Drops the stack traceback mlua appends to callback errors.
 fn clean_lua_message(text: &str) -> String {
     let first = text.split("\nstack traceback:").next().unwrap_or(text);
-    first.trim_start_matches("runtime error: ").trim_start_matches("syntax error: ").trim().to_string()
+    first
+        .trim_start_matches("runtime error: ")
+        .trim_start_matches("syntax error: ")
+        .trim()
+        .to_string()
 }
 
 fn lua_setup_error(error: mlua::Error) -> Error {

@@ -1,8 +1,8 @@
 //! The restricted Lua 5.4 environment and its resource limits.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use mlua::{HookTriggers, Lua, LuaOptions, StdLib, Table, VmState};
@@ -24,15 +24,19 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { memory: 32 * 1024 * 1024, cpu: Duration::from_secs(30), wall: Duration::from_secs(300) }
+        Limits {
+            memory: 32 * 1024 * 1024,
+            cpu: Duration::from_secs(30),
+            wall: Duration::from_secs(300),
+        }
     }
 }
 
 /// Formats a byte count for messages, for example `32 MiB`.
 pub fn format_bytes(bytes: usize) -> String {
-    if bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 {
+    if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
         format!("{} MiB", bytes / (1024 * 1024))
-    } else if bytes >= 1024 && bytes % 1024 == 0 {
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
         format!("{} KiB", bytes / 1024)
     } else {
         format!("{bytes} bytes")
@@ -116,7 +120,10 @@ impl Clock {
             return Err(self.message());
         }
         if elapsed > limits.wall {
-            self.exceed(format!("wall-clock limit of {} s exceeded; the script was stopped", limits.wall.as_secs_f64()));
+            self.exceed(format!(
+                "wall-clock limit of {} s exceeded; the script was stopped",
+                limits.wall.as_secs_f64()
+            ));
             return Err(self.message());
         }
         Ok(())
@@ -125,17 +132,23 @@ impl Clock {
 
 /// Creates a Lua state with only the safe parts of the standard library.
 pub fn new_state(clock: Arc<Clock>) -> mlua::Result<Lua> {
-    let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::UTF8 | StdLib::COROUTINE | StdLib::OS;
+    let libs = StdLib::TABLE
+        | StdLib::STRING
+        | StdLib::MATH
+        | StdLib::UTF8
+        | StdLib::COROUTINE
+        | StdLib::OS;
     let lua = Lua::new_with(libs, LuaOptions::new())?;
     lua.set_memory_limit(clock.limits().memory)?;
 
     let hook_clock = clock.clone();
-    lua.set_global_hook(HookTriggers::new().every_nth_instruction(HOOK_INTERVAL), move |_, _| {
-        match hook_clock.check() {
+    lua.set_global_hook(
+        HookTriggers::new().every_nth_instruction(HOOK_INTERVAL),
+        move |_, _| match hook_clock.check() {
             Ok(()) => Ok(VmState::Continue),
             Err(message) => Err(mlua::Error::runtime(message)),
-        }
-    })?;
+        },
+    )?;
 
     restrict_globals(&lua, clock)?;
     Ok(lua)
@@ -143,7 +156,16 @@ pub fn new_state(clock: Arc<Clock>) -> mlua::Result<Lua> {
 
 fn restrict_globals(lua: &Lua, clock: Arc<Clock>) -> mlua::Result<()> {
     let globals = lua.globals();
-    for name in ["dofile", "loadfile", "require", "collectgarbage", "module", "package", "io", "debug"] {
+    for name in [
+        "dofile",
+        "loadfile",
+        "require",
+        "collectgarbage",
+        "module",
+        "package",
+        "io",
+        "debug",
+    ] {
         globals.raw_set(name, mlua::Value::Nil)?;
     }
 
