@@ -20,14 +20,17 @@ pub fn integration(input: TokenStream) -> TokenStream {
     let literal = parse_macro_input!(input as LitStr);
     match expand(&literal) {
         Ok(tokens) => tokens.into(),
-        Err(message) => syn::Error::new(literal.span(), message).to_compile_error().into(),
+        Err(message) => syn::Error::new(literal.span(), message)
+            .to_compile_error()
+            .into(),
     }
 }
 
 fn expand(literal: &LitStr) -> Result<proc_macro2::TokenStream, String> {
     let relative = literal.value();
-    let root = std::env::var("CARGO_MANIFEST_DIR")
-        .map_err(|_| "CARGO_MANIFEST_DIR is not set; invoke the macro from a Cargo build".to_string())?;
+    let root = std::env::var("CARGO_MANIFEST_DIR").map_err(|_| {
+        "CARGO_MANIFEST_DIR is not set; invoke the macro from a Cargo build".to_string()
+    })?;
     let path = PathBuf::from(root).join(&relative);
     let source = std::fs::read_to_string(&path)
         .map_err(|error| format!("cannot read manifest {}: {error}", path.display()))?;
