@@ -10,6 +10,24 @@ use crate::secret::SecretString;
 pub enum Auth {
     /// `Authorization: SSWS {token}`.
     ApiToken(SecretString),
+    /// OAuth 2.0 client credentials of a service app, signed with its
+    /// private key (`private_key_jwt`).
+    PrivateKeyJwt(PrivateKeyJwt),
+}
+
+/// Settings of an OAuth 2.0 service app. Names follow the official SDKs'
+/// configuration keys: `clientId`, `scopes`, `privateKey`, `kid`.
+#[derive(Debug, Clone)]
+pub struct PrivateKeyJwt {
+    pub client_id: String,
+    /// Scopes to request, for example `okta.users.read`.
+    pub scopes: Vec<String>,
+    /// RS256 or ES256 private key, as PEM or as a JWK in JSON.
+    pub private_key: SecretString,
+    /// Key ID sent as the `kid` header of the client assertion.
+    pub key_id: Option<String>,
+    /// Sends DPoP proofs; set for apps that require DPoP-bound tokens.
+    pub dpop: bool,
 }
 
 /// Timeouts, retries and limits of one account's client.

@@ -35,7 +35,7 @@ pub mod generated {
 }
 
 pub use client::{Client, Page, PageInfo, ToolOutput, ToolRequest};
-pub use config::{AccountConfig, Auth, ClientOptions};
+pub use config::{AccountConfig, Auth, ClientOptions, PrivateKeyJwt};
 pub use error::{ApiError, Error};
 pub use generated::{models as types, requests, tools};
 pub use lua::{HostOptions, Limits, LuaHost, Permission, Policy, RunOutcome};
