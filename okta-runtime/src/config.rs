@@ -151,12 +151,22 @@ impl AccountConfig {
         if url.path() != "/" && !url.path().is_empty() {
             return Err(invalid("give the org URL without a path"));
         }
-        let Auth::ApiToken(token) = &self.auth;
-        if token.is_empty() {
-            return Err(Error::Config(format!(
-                "the API token of account `{}` is empty",
-                self.name
-            )));
+        match &self.auth {
+            Auth::ApiToken(token) if token.is_empty() => {
+                return Err(Error::Config(format!(
+                    "the API token of account `{}` is empty",
+                    self.name
+                )));
+            }
+            Auth::PrivateKeyJwt(settings)
+                if settings.client_id.is_empty() || settings.private_key.is_empty() =>
+            {
+                return Err(Error::Config(format!(
+                    "account `{}` uses authorizationMode PrivateKey but its clientId or privateKey is empty",
+                    self.name
+                )));
+            }
+            _ => {}
         }
         Ok(url.origin().ascii_serialization())
     }

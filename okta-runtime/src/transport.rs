@@ -166,7 +166,12 @@ impl Transport {
     }
 
     fn authorization(&self) -> Result<HeaderValue, Error> {
-        let Auth::ApiToken(token) = &self.auth;
+        let Auth::ApiToken(token) = &self.auth else {
+            // TODO: OAuth service-app tokens are not sent yet.
+            return Err(Error::Config(
+                "OAuth service-app authentication is not available yet".to_string(),
+            ));
+        };
         let mut value =
             HeaderValue::from_str(&format!("SSWS {}", token.expose())).map_err(|_| {
                 Error::Config(
