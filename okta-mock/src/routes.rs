@@ -31,7 +31,7 @@ impl Route {
             ["api", "v1", "users", _] => Route::User,
             ["api", "v1", "users", _, "lifecycle", _] => Route::UserLifecycle,
             ["api", "v1", "users", _, "groups"] => Route::UserGroups,
-            ["api", "v1", "users", _, "appLinks"] => Route::UserAppLinks,
+            ["api", "v1", "users", _, "appLinks" | "blocks"] => Route::UserAppLinks,
             ["api", "v1", "groups"] => Route::Groups,
             ["api", "v1", "groups", _] => Route::Group,
             ["api", "v1", "groups", _, "users"] => Route::GroupUsers,

@@ -38,6 +38,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/api/v1/users/{id}/lifecycle/{operation}", post(users::lifecycle))
         .route("/api/v1/users/{id}/groups", get(users::groups))
         .route("/api/v1/users/{id}/appLinks", get(users::app_links))
+        .route("/api/v1/users/{id}/blocks", get(users::blocks))
         .route("/api/v1/groups", get(groups::list))
         .route("/api/v1/groups/{groupId}", get(groups::get))
         .route("/api/v1/groups/{groupId}/users", get(groups::members))

@@ -262,3 +262,16 @@ pub(crate) async fn app_links(
     let seq = find_user(&state, &id)?;
     Ok(json_response(StatusCode::OK, &state.render_app_links(seq)))
 }
+
+/// `GET /api/v1/users/{idOrLogin}/blocks`: the fake org, like many real
+/// ones, does not have the user-blocks feature enabled.
+pub(crate) async fn blocks(State(shared): State<Arc<Shared>>, params: RawPathParams) -> ApiResult {
+    let id = path_param(&params, "id")?;
+    let state = shared.org.lock();
+    find_user(&state, &id)?;
+    Err(ApiError::new(
+        401,
+        "E0000015",
+        "You do not have permission to access the feature you are requesting",
+    ))
+}

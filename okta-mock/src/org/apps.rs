@@ -82,7 +82,9 @@ impl OrgState {
             });
         let now = format_iso(now_millis());
         let kid = self.random_token(43);
+        let orn = format!("orn:okta:idp:{}:apps:{name}:{id}", self.org_id);
         let defaults = json!({
+            "orn": orn,
             "name": name,
             "label": label,
             "status": "ACTIVE",
@@ -218,10 +220,22 @@ impl OrgState {
             json!({ "href": format!("{app_url}/logo"), "hints": { "allow": ["POST"] } }),
         );
         links.insert("appLinks".into(), Value::Array(app_links));
+        links.insert(
+            "profileEnrollment".into(),
+            json!({ "href": format!("{base}/api/v1/policies/{}", self.enrollment_policy_id) }),
+        );
+        links.insert(
+            "policies".into(),
+            json!({ "href": format!("{app_url}/policies"), "hints": { "allow": ["PUT"] } }),
+        );
         links.insert("groups".into(), json!({ "href": format!("{app_url}/groups") }));
         links.insert(
             "logo".into(),
             json!([{ "name": "medium", "href": DEFAULT_LOGO, "type": "image/png" }]),
+        );
+        links.insert(
+            "accessPolicy".into(),
+            json!({ "href": format!("{base}/api/v1/policies/{}", self.access_policy_id) }),
         );
         links.insert("users".into(), json!({ "href": format!("{app_url}/users") }));
         let lifecycle = if app.is_active() { "deactivate" } else { "activate" };

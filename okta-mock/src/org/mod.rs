@@ -89,16 +89,22 @@ pub(crate) struct OrgState {
     pub schema: ProfileSchema,
     page_limits: HashMap<Collection, PageLimits>,
     pub token_owner: Option<String>,
+    pub org_id: String,
     pub user_type_id: String,
     pub user_schema_id: String,
+    pub access_policy_id: String,
+    pub enrollment_policy_id: String,
     pub deactivate_status: u16,
 }
 
 impl Org {
     pub(crate) fn new() -> Org {
         let mut rng = StdRng::seed_from_u64(0x0c7a_2024);
+        let org_id = random_id(&mut rng, "00o");
         let user_type_id = random_id(&mut rng, "oty");
         let user_schema_id = random_id(&mut rng, "osc");
+        let access_policy_id = random_id(&mut rng, "rst");
+        let enrollment_policy_id = random_id(&mut rng, "rst");
         let state = OrgState {
             base_url: "http://127.0.0.1".to_string(),
             next_seq: 1,
@@ -113,8 +119,11 @@ impl Org {
             schema: ProfileSchema::default(),
             page_limits: HashMap::new(),
             token_owner: None,
+            org_id,
             user_type_id,
             user_schema_id,
+            access_policy_id,
+            enrollment_policy_id,
             deactivate_status: 200,
         };
         Org {

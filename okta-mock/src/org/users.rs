@@ -757,12 +757,13 @@ fn optional_time(millis: Option<i64>) -> Value {
 
 /// Orders profile keys the way Okta returns them: names first, the two
 /// always-present phone and email keys, then `login` and `email` last.
+/// Okta leaves out other properties whose value is null.
 fn render_profile(profile: &Map<String, Value>) -> Map<String, Value> {
     const LEADING: [&str; 2] = ["firstName", "lastName"];
     const TRAILING: [&str; 3] = ["secondEmail", "login", "email"];
     let mut rendered = Map::new();
     for key in LEADING {
-        if let Some(value) = profile.get(key) {
+        if let Some(value) = profile.get(key).filter(|value| !value.is_null()) {
             rendered.insert(key.to_string(), value.clone());
         }
     }
@@ -774,7 +775,7 @@ fn render_profile(profile: &Map<String, Value>) -> Map<String, Value> {
         let placed = LEADING.contains(&key.as_str())
             || TRAILING.contains(&key.as_str())
             || key == "mobilePhone";
-        if !placed {
+        if !placed && !value.is_null() {
             rendered.insert(key.clone(), value.clone());
         }
     }
@@ -783,7 +784,7 @@ fn render_profile(profile: &Map<String, Value>) -> Map<String, Value> {
         profile.get("secondEmail").cloned().unwrap_or(Value::Null),
     );
     for key in ["login", "email"] {
-        if let Some(value) = profile.get(key) {
+        if let Some(value) = profile.get(key).filter(|value| !value.is_null()) {
             rendered.insert(key.to_string(), value.clone());
         }
     }
