@@ -452,9 +452,7 @@ impl Client {
             MembershipChange::Add => (!is_member, "was added to", "is already a member of"),
             MembershipChange::Remove => (is_member, "was removed from", "is not a member of"),
         };
-        if needed
-            && let Err(error) = self.send_call(spec, call).await
-        {
+        if needed && let Err(error) = self.send_call(spec, call).await {
             return Err(self.explain_membership_error(spec, &group, error).await);
         }
         let message = if needed {
@@ -511,6 +509,116 @@ impl Client {
         };
         api.detail = Some(detail);
         Error::Api(api)
+    }
+}
+
+/// The pages of a list tool, fetched one request at a time, so memory stays
+/// bounded by one page however long the list is.
+pub struct Pages<T> {
+    client: Client,
+    spec: &'static ToolSpec,
+    /// Path and query of the next page, relative to the org.
+    next: Option<String>,
+    seen: HashSet<String>,
+    skip: u64,
+    pages: u32,
+    _items: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> Pages<T> {
+    /// Fetches the next page; returns None after the last one.
+    pub async fn next_page(&mut self) -> Option<Result<Vec<T>, Error>> {
+        let current = self.next.take()?;
+        Some(self.fetch(current).await)
+    }
+
+    /// Returns the number of pages fetched so far.
+    pub fn pages_fetched(&self) -> u32 {
+        self.pages
+    }
+
+    async fn fetch(&mut self, current: String) -> Result<Vec<T>, Error> {
+        self.seen.insert(current.clone());
+        let response = self.client.get(self.spec.name, current.clone()).await?;
+        self.pages += 1;
+        let label = format!("GET {current}");
+        let mut items: Vec<T> =
+            serde_json::from_slice(&response.body).map_err(|error| Error::InvalidResponse {
+                request: label.clone(),
+                status: response.status,
+                message: error.to_string(),
+            })?;
+        if self.skip > 0 {
+            let skipped = (self.skip as usize).min(items.len());
+            items.drain(..skipped);
+            self.skip -= skipped as u64;
+        }
+
+        if let Some(next) = next_link(&response) {
+            let origin = self.client.origin();
+            let Some(relative) = next
+                .strip_prefix(origin)
+                .filter(|rest| rest.starts_with('/'))
+            else {
+                return Err(Error::InvalidResponse {
+                    request: label,
+                    status: response.status,
+                    message: format!(
+                        "the next link {next} points outside the org {origin}; not following it"
+                    ),
+                });
+            };
+            if self.seen.contains(relative) {
+                return Err(Error::PaginationLoop { url: next.clone() });
+            }
+            self.next = Some(relative.to_string());
+        }
+        Ok(items)
+    }
+}
+
+impl Client {
+    /// Starts walking the pages of a list tool. Each call of
+    /// [`Pages::next_page`] sends one request; `limit` is the page size.
+    ///
+    /// ```no_run
+    /// # async fn example(client: okta_runtime::Client) -> Result<(), okta_runtime::Error> {
+    /// use okta_runtime::{requests::ListUsersRequest, types::User};
+    ///
+    /// let mut pages = client.pages::<_, User>(&ListUsersRequest { limit: Some(200), ..Default::default() })?;
+    /// while let Some(page) = pages.next_page().await {
+    ///     for user in page? {
+    ///         println!("{:?}", user.id);
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn pages<R: ToolRequest, T: DeserializeOwned>(
+        &self,
+        request: &R,
+    ) -> Result<Pages<T>, Error> {
+        let spec = R::spec();
+        if spec.pagination.is_none() {
+            return Err(Error::InvalidArguments {
+                tool: format!("okta.{}", spec.name),
+                problems: vec![format!("okta.{} is not a list tool", spec.name)],
+            });
+        }
+        let args = match serde_json::to_value(request) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+        let call = prepare(spec, args)?;
+        Ok(Pages {
+            client: self.clone(),
+            spec,
+            next: Some(format!("{API_PREFIX}{}", call.path_and_query())),
+            seen: HashSet::new(),
+            skip: call.control.skip,
+            pages: 0,
+            _items: std::marker::PhantomData,
+        })
     }
 }
 

@@ -24,6 +24,7 @@ pub mod docs;
 pub mod error;
 pub mod lua;
 pub mod models;
+pub mod oauth;
 pub mod request;
 pub mod secret;
 pub mod spec;
@@ -34,7 +35,7 @@ pub mod generated {
     okta_macros::integration!("../okta-manifest.yaml");
 }
 
-pub use client::{Client, Page, PageInfo, ToolOutput, ToolRequest};
+pub use client::{Client, Page, PageInfo, Pages, ToolOutput, ToolRequest};
 pub use config::{AccountConfig, Auth, ClientOptions, PrivateKeyJwt};
 pub use error::{ApiError, Error};
 pub use generated::{models as types, requests, tools};

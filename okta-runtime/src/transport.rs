@@ -11,6 +11,8 @@ use tokio::sync::Semaphore;
 use crate::Error;
 use crate::config::{AccountConfig, Auth, ClientOptions};
 use crate::error::ApiError;
+use crate::oauth::TokenSource;
+use tracing::Instrument;
 
 /// One HTTP exchange as reported to the caller: no host, no secrets.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -86,11 +88,27 @@ pub struct OutgoingRequest<'a> {
     pub timeout_hint: Option<String>,
 }
 
+/// Where the `Authorization` header of each request comes from.
+enum CredentialSource {
+    /// A ready `SSWS` header, marked sensitive so it is never printed.
+    ApiToken(HeaderValue),
+    ServiceApp(Box<TokenSource>),
+}
+
+impl std::fmt::Debug for CredentialSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CredentialSource::ApiToken(_) => f.write_str("ApiToken(***)"),
+            CredentialSource::ServiceApp(source) => source.fmt(f),
+        }
+    }
+}
+
 /// Sends requests to one org.
 pub struct Transport {
     http: reqwest::Client,
     origin: String,
-    auth: Auth,
+    credentials: CredentialSource,
     options: ClientOptions,
     rate_limit: Mutex<Option<RateLimitState>>,
     concurrency: Semaphore,
@@ -101,7 +119,7 @@ impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Transport")
             .field("origin", &self.origin)
-            .field("auth", &self.auth)
+            .field("credentials", &self.credentials)
             .finish_non_exhaustive()
     }
 }
@@ -141,10 +159,26 @@ impl Transport {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|error| Error::Config(format!("cannot build the HTTP client: {error}")))?;
+        let credentials = match &account.auth {
+            Auth::ApiToken(token) => {
+                let mut value = HeaderValue::from_str(&format!("SSWS {}", token.expose()))
+                    .map_err(|_| {
+                        Error::Config(format!(
+                            "the API token of account `{}` contains characters that cannot be sent in a header",
+                            account.name
+                        ))
+                    })?;
+                value.set_sensitive(true);
+                CredentialSource::ApiToken(value)
+            }
+            Auth::PrivateKeyJwt(settings) => {
+                CredentialSource::ServiceApp(Box::new(TokenSource::new(settings, &origin)?))
+            }
+        };
         Ok(Transport {
             http,
             origin,
-            auth: account.auth.clone(),
+            credentials,
             concurrency: Semaphore::new(options.max_concurrent_requests.max(1)),
             options,
             rate_limit: Mutex::new(None),
@@ -163,23 +197,6 @@ impl Transport {
 
     pub fn log(&self) -> &CallLog {
         &self.log
-    }
-
-    fn authorization(&self) -> Result<HeaderValue, Error> {
-        let Auth::ApiToken(token) = &self.auth else {
-            // TODO: OAuth service-app tokens are not sent yet.
-            return Err(Error::Config(
-                "OAuth service-app authentication is not available yet".to_string(),
-            ));
-        };
-        let mut value =
-            HeaderValue::from_str(&format!("SSWS {}", token.expose())).map_err(|_| {
-                Error::Config(
-                    "the API token contains characters that cannot be sent in a header".to_string(),
-                )
-            })?;
-        value.set_sensitive(true);
-        Ok(value)
     }
 
     fn record_rate_limit(&self, headers: &HeaderMap) {
@@ -235,55 +252,20 @@ impl Transport {
         let mut waited = Duration::ZERO;
         let label = format!("{} {}", request.method, request.path_and_query);
 
-        let span = tracing::debug_span!("okta_request", tool = request.tool, method = %request.method, path = %request.path_and_query);
-        let _guard = span.enter();
-
-        let outcome = loop {
-            let pacing = self.pacing_delay();
-            if !pacing.is_zero() {
-                tracing::debug!(
-                    wait_ms = pacing.as_millis() as u64,
-                    "pacing before the rate limit is reached"
-                );
-                tokio::time::sleep(pacing).await;
-                waited += pacing;
-            }
-
-            let result = self.send_once(&request, retries).await;
-            let retry_after = match &result {
-                Ok(response) if response.status == 429 => {
-                    self.rate_limit_wait(&response.headers, &label)
-                }
-                Ok(response)
-                    if matches!(response.status, 500 | 502 | 503 | 504) && request.idempotent =>
-                {
-                    Ok(Some(self.backoff(retries)))
-                }
-                Ok(_) => Ok(None),
-                Err(SendFailure::Connect(_)) => Ok(Some(self.backoff(retries))),
-                Err(SendFailure::Other(_)) if request.idempotent => Ok(Some(self.backoff(retries))),
-                Err(_) => Ok(None),
-            };
-
-            let retry_after = match retry_after {
-                Ok(value) => value,
-                Err(error) => break Err(error),
-            };
-            match retry_after {
-                Some(delay) if retries < self.options.max_retries => {
-                    tracing::info!(
-                        retry = retries + 1,
-                        delay_ms = delay.as_millis() as u64,
-                        status = result.as_ref().ok().map(|r| r.status),
-                        "retrying request"
-                    );
-                    tokio::time::sleep(delay).await;
-                    waited += delay;
-                    retries += 1;
-                }
-                _ => break self.finish(result, &request, &label, started),
-            }
-        };
+        let span = tracing::debug_span!(
+            "okta_request",
+            tool = request.tool,
+            method = %request.method,
+            path = %request.path_and_query,
+            status = tracing::field::Empty,
+            retries = tracing::field::Empty,
+            wait_ms = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let outcome = self
+            .send_with_retries(&request, &label, started, &mut retries, &mut waited)
+            .instrument(span.clone())
+            .await;
 
         let (status, error) = match &outcome {
             Ok(response) => (Some(response.status), None),
@@ -291,13 +273,14 @@ impl Transport {
             Err(other) => (None, Some(other.to_string())),
         };
         let duration = started.elapsed();
-        tracing::debug!(
-            status,
-            retries,
-            wait_ms = waited.as_millis() as u64,
-            duration_ms = duration.as_millis() as u64,
-            "request finished"
-        );
+        span.record("status", status);
+        span.record("retries", retries);
+        span.record("wait_ms", waited.as_millis() as u64);
+        span.record("duration_ms", duration.as_millis() as u64);
+        span.in_scope(|| match &error {
+            None => tracing::debug!("request finished"),
+            Some(message) => tracing::debug!(error = %message, "request failed"),
+        });
         self.log.push(CallRecord {
             tool: request.tool.to_string(),
             method: request.method.to_string(),
@@ -309,6 +292,108 @@ impl Transport {
             error,
         });
         outcome
+    }
+
+    async fn send_with_retries(
+        &self,
+        request: &OutgoingRequest<'_>,
+        label: &str,
+        started: Instant,
+        retries: &mut u32,
+        waited: &mut Duration,
+    ) -> Result<Response, Error> {
+        // Request id of the first failed attempt, sent with every retry.
+        let mut retry_for: Option<String> = None;
+        let mut refreshed_credentials = false;
+        loop {
+            let pacing = self.pacing_delay();
+            if !pacing.is_zero() {
+                tracing::debug!(
+                    wait_ms = pacing.as_millis() as u64,
+                    "pacing before the rate limit is reached"
+                );
+                tokio::time::sleep(pacing).await;
+                *waited += pacing;
+            }
+
+            let result = self
+                .send_once(request, *retries, retry_for.as_deref())
+                .await;
+            if let Ok(response) = &result
+                && response.status == 401
+                && !refreshed_credentials
+                && self.refresh_credentials(response).await
+            {
+                refreshed_credentials = true;
+                continue;
+            }
+            let retry_after = match &result {
+                Ok(response) if response.status == 429 => {
+                    self.rate_limit_wait(&response.headers, label)?
+                }
+                Ok(response)
+                    if matches!(response.status, 500 | 502 | 503 | 504) && request.idempotent =>
+                {
+                    Some(self.backoff(*retries))
+                }
+                Ok(_) => None,
+                Err(SendFailure::Connect(_)) => Some(self.backoff(*retries)),
+                Err(SendFailure::Other(_)) if request.idempotent => Some(self.backoff(*retries)),
+                Err(_) => None,
+            };
+
+            match retry_after {
+                Some(delay) if *retries < self.options.max_retries => {
+                    if let Ok(response) = &result
+                        && retry_for.is_none()
+                    {
+                        retry_for = response
+                            .headers
+                            .get("x-okta-request-id")
+                            .and_then(|value| value.to_str().ok())
+                            .map(str::to_string);
+                    }
+                    tracing::info!(
+                        retry = *retries + 1,
+                        delay_ms = delay.as_millis() as u64,
+                        status = result.as_ref().ok().map(|r| r.status),
+                        "retrying request"
+                    );
+                    tokio::time::sleep(delay).await;
+                    *waited += delay;
+                    *retries += 1;
+                }
+                _ => return self.finish(result, request, label, started),
+            }
+        }
+    }
+
+    /// Handles a 401 for a service app: records a DPoP nonce the resource
+    /// server asked for, or drops an access token it rejected. Returns true
+    /// when sending the request again can succeed.
+    async fn refresh_credentials(&self, response: &Response) -> bool {
+        let CredentialSource::ServiceApp(source) = &self.credentials else {
+            return false;
+        };
+        let challenge = response
+            .headers
+            .get(reqwest::header::WWW_AUTHENTICATE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        let nonce = response
+            .headers
+            .get("dpop-nonce")
+            .and_then(|value| value.to_str().ok());
+        if challenge.contains("use_dpop_nonce")
+            && let Some(nonce) = nonce
+        {
+            tracing::debug!("the org asked for a DPoP nonce; sending the request again");
+            source.set_resource_nonce(nonce);
+            return true;
+        }
+        tracing::debug!("the org rejected the access token; fetching a new one");
+        source.invalidate().await;
+        true
     }
 
     /// Returns the wait before retrying a 429, or an error when it would be
@@ -348,6 +433,7 @@ impl Transport {
                 &response.body,
                 label.to_string(),
             )))),
+            Err(SendFailure::Credentials(error)) => Err(error),
             Err(SendFailure::Timeout) => Err(Error::Timeout {
                 request: label.to_string(),
                 elapsed: started.elapsed(),
@@ -371,6 +457,7 @@ impl Transport {
         &self,
         request: &OutgoingRequest<'_>,
         retries: u32,
+        retry_for: Option<&str>,
     ) -> Result<Response, SendFailure> {
         let _permit = self
             .concurrency
@@ -378,16 +465,30 @@ impl Transport {
             .await
             .map_err(|_| SendFailure::Other("the client is shut down".to_string()))?;
         let url = format!("{}{}", self.origin, request.path_and_query);
-        let authorization = self
-            .authorization()
-            .map_err(|error| SendFailure::Other(error.to_string()))?;
         let mut builder = self
             .http
             .request(request.method.clone(), &url)
-            .header(reqwest::header::AUTHORIZATION, authorization)
             .header(reqwest::header::ACCEPT, "application/json");
+        match &self.credentials {
+            CredentialSource::ApiToken(value) => {
+                builder = builder.header(reqwest::header::AUTHORIZATION, value.clone());
+            }
+            CredentialSource::ServiceApp(source) => {
+                let credentials = source
+                    .credentials(&self.http, request.method.as_str(), &url)
+                    .await
+                    .map_err(SendFailure::Credentials)?;
+                builder = builder.header(reqwest::header::AUTHORIZATION, credentials.authorization);
+                if let Some(proof) = credentials.dpop {
+                    builder = builder.header("DPoP", proof);
+                }
+            }
+        }
         if retries > 0 {
             builder = builder.header("X-Okta-Retry-Count", retries.to_string());
+            if let Some(request_id) = retry_for {
+                builder = builder.header("X-Okta-Retry-For", request_id);
+            }
         }
         match &request.body {
             Some(body) => {
@@ -420,6 +521,8 @@ impl Transport {
 
 enum SendFailure {
     Timeout,
+    /// No access token could be obtained; the request was not sent.
+    Credentials(Error),
     /// The connection could not be made, so the request never reached the server.
     Connect(String),
     Other(String),
