@@ -444,15 +444,24 @@ impl Client {
         let (groups, _) = self
             .walk(spec, groups_path, "after", self.inner.max_list_items, 0)
             .await?;
-        let is_member = groups
+        let membership_group = groups
             .iter()
-            .any(|g| g.get("id").and_then(Value::as_str) == Some(group.as_str()));
+            .find(|g| g.get("id").and_then(Value::as_str) == Some(group.as_str()));
+        let is_member = membership_group.is_some();
+        // Only OKTA_GROUP memberships can change. For the other types the
+        // request still goes out, so that Okta's refusal is reported.
+        let managed_elsewhere = membership_group
+            .and_then(|g| g.get("type"))
+            .and_then(Value::as_str)
+            .is_some_and(|kind| kind != "OKTA_GROUP");
 
         let (needed, done, nothing) = match membership.change {
             MembershipChange::Add => (!is_member, "was added to", "is already a member of"),
             MembershipChange::Remove => (is_member, "was removed from", "is not a member of"),
         };
-        if needed && let Err(error) = self.send_call(spec, call).await {
+        if (needed || managed_elsewhere)
+            && let Err(error) = self.send_call(spec, call).await
+        {
             return Err(self.explain_membership_error(spec, &group, error).await);
         }
         let message = if needed {
