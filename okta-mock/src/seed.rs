@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::OAuthClient;
 use crate::org::{Collection, Org, PropertyType};
 
 /// What the fake org contains when it starts.
@@ -47,6 +48,8 @@ pub(crate) struct SeedFile {
     apps: Vec<Value>,
     /// Largest page per collection, as `Org::set_page_size` sets.
     page_sizes: BTreeMap<Collection, usize>,
+    /// Service apps allowed to get OAuth access tokens.
+    oauth_clients: Vec<OAuthClient>,
 }
 
 const DEMO_ORG: &str = include_str!("demo-org.yaml");
@@ -128,6 +131,9 @@ fn load(org: &Org, file: SeedFile) -> Result<(), String> {
     drop(state);
     for (collection, size) in file.page_sizes {
         org.set_page_size(collection, size);
+    }
+    for client in file.oauth_clients {
+        org.register_oauth_client(client);
     }
     Ok(())
 }

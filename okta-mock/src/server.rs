@@ -21,7 +21,6 @@ use tower::ServiceExt;
 
 use crate::api::{self, json_response};
 use crate::error::{ApiError, error_body};
-use crate::oauth::OAuthState;
 use crate::org::Org;
 use crate::ratelimit::{Decision, RateLimiter};
 use crate::routes::Route;
@@ -104,7 +103,6 @@ pub(crate) enum Principal {
     /// An `SSWS` API token, which acts as its owner with every scope.
     ApiToken,
     /// An OAuth access token issued to a service app.
-    #[allow(dead_code)]
     Service { client_id: String, scopes: Vec<String> },
 }
 
@@ -125,7 +123,6 @@ pub(crate) struct Shared {
     pub token: String,
     pub org: Org,
     pub base_url: String,
-    pub oauth: OAuthState,
     rate: RateLimiter,
     latency: Option<Duration>,
     log: Mutex<Vec<RecordedRequest>>,
@@ -194,7 +191,6 @@ impl MockServer {
             token: options.token.clone(),
             org,
             base_url,
-            oauth: OAuthState::default(),
             rate: RateLimiter::new(options.rate_limits.clone()),
             latency: options.latency,
             log: Mutex::new(Vec::new()),
@@ -546,12 +542,14 @@ fn authenticate(shared: &Shared, route: Route, request: &Request) -> Result<Prin
         };
     }
     let principal = shared
+        .org
         .oauth
         .authorize(shared, scheme, credential, request)?;
-    if let (Principal::Service { scopes, .. }, Some(required)) =
+    if let (Principal::Service { client_id, scopes }, Some(required)) =
         (&principal, route.required_scope(request.method().as_str()))
         && !crate::oauth::scopes_grant(scopes, required)
     {
+        tracing::debug!(%client_id, scope = required, "access token lacks a required scope");
         let challenge = format!(
             "Bearer authorization_uri=\"{base}/oauth2/v1/authorize\", realm=\"{base}\", scope=\"{required}\", error=\"insufficient_scope\", error_description=\"The access token provided does not contain the required scopes.\", resource=\"{path}\"",
             base = shared.base_url,

@@ -19,6 +19,8 @@ pub use schema::PropertyType;
 pub(crate) use schema::ProfileSchema;
 pub(crate) use users::{Lifecycle, UserRecord, UserStatus};
 
+use crate::oauth::{OAuthClient, OAuthState};
+
 /// A collection whose page size can be set with [`Org::set_page_size`].
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize, serde::Serialize,
@@ -59,6 +61,7 @@ impl Collection {
 #[derive(Clone)]
 pub struct Org {
     inner: Arc<Mutex<OrgState>>,
+    pub(crate) oauth: Arc<OAuthState>,
 }
 
 impl std::fmt::Debug for Org {
@@ -128,6 +131,7 @@ impl Org {
         };
         Org {
             inner: Arc::new(Mutex::new(state)),
+            oauth: Arc::new(OAuthState::default()),
         }
     }
 
@@ -334,6 +338,12 @@ impl Org {
     /// Adds a custom property to the user profile schema.
     pub fn define_profile_property(&self, name: &str, kind: PropertyType) {
         self.lock().schema.define(name, kind);
+    }
+
+    /// Registers a service app that may get access tokens at
+    /// `/oauth2/v1/token`; a client with the same id is replaced.
+    pub fn register_oauth_client(&self, client: OAuthClient) {
+        self.oauth.register(client);
     }
 
     /// Sets the user that `GET /api/v1/users/me` returns for the API token.
