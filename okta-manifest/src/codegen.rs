@@ -24,10 +24,7 @@ pub fn generate(manifest: &Manifest, source_path: Option<&str>) -> TokenStream {
         .models
         .iter()
         .map(|(name, model)| generate_model(name, model));
-    let requests = manifest
-        .tools
-        .iter()
-        .map(generate_request);
+    let requests = manifest.tools.iter().map(generate_request);
     let specs = manifest
         .tools
         .iter()
@@ -378,18 +375,24 @@ fn option_tokens<T: quote::ToTokens>(value: Option<T>) -> TokenStream {
     }
 }
 
+/// Returns the `crate::spec::ParamType` variant that checks a parameter of
+/// this type: an enum is checked as a string and a model as an object.
+pub fn param_type(manifest: &Manifest, ty: &TypeRef) -> &'static str {
+    match ty {
+        TypeRef::String => "String",
+        TypeRef::Integer => "Integer",
+        TypeRef::Number => "Number",
+        TypeRef::Boolean => "Boolean",
+        TypeRef::Object => "Object",
+        TypeRef::Array(_) => "Array",
+        TypeRef::Named(named) if manifest.enums.contains_key(named) => "String",
+        TypeRef::Named(_) => "Object",
+    }
+}
+
 fn generate_param_spec(manifest: &Manifest, param: &Param) -> TokenStream {
     let name = &param.name;
-    let ty = match &param.ty {
-        TypeRef::String => quote!(String),
-        TypeRef::Integer => quote!(Integer),
-        TypeRef::Number => quote!(Number),
-        TypeRef::Boolean => quote!(Boolean),
-        TypeRef::Object => quote!(Object),
-        TypeRef::Array(_) => quote!(Array),
-        TypeRef::Named(named) if manifest.enums.contains_key(named) => quote!(String),
-        TypeRef::Named(_) => quote!(Object),
-    };
+    let ty = format_ident!("{}", param_type(manifest, &param.ty));
     let location = match param.location {
         Location::Path => quote!(Path),
         Location::Query => quote!(Query),
