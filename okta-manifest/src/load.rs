@@ -8,7 +8,7 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde_yaml::Value;
 
-use crate::locate::locate;
+use crate::locate::{enclosing_tool, locate_occurrence};
 use crate::model::{Class, Location, Manifest, Method, TypeRef};
 
 /// One problem found in a manifest.
@@ -108,11 +108,14 @@ const EXAMPLE_KEYS: &[&str] = &["title", "lua", "fragment"];
 struct Collector<'a> {
     source: &'a str,
     errors: Vec<ManifestError>,
+    /// Earlier tools with the same name as the one being checked, so errors
+    /// in a duplicate tool point at the duplicate and not at the first one.
+    occurrence: usize,
 }
 
 impl Collector<'_> {
     fn push(&mut self, path: &str, message: impl Into<String>) {
-        let (line, column) = match locate(self.source, path) {
+        let (line, column) = match locate_occurrence(self.source, path, self.occurrence) {
             Some((line, column)) => (Some(line), Some(column)),
             None => (None, None),
         };
@@ -136,9 +139,20 @@ pub fn load(source: &str, file: &str) -> Result<Manifest, ManifestErrors> {
         Ok(document) => document,
         Err(error) => {
             let location = error.location();
+            let mut message = error.to_string();
+            // The error carries the location already, so drop the copy the
+            // parser puts inside its message.
+            if let Some(location) = &location {
+                let repeated = format!(" at line {} column {}", location.line(), location.column());
+                message = message.replacen(&repeated, "", 1);
+            }
+            let path = location
+                .as_ref()
+                .and_then(|location| enclosing_tool(source, location.line()))
+                .unwrap_or_default();
             return Err(fail(vec![ManifestError {
-                path: String::new(),
-                message: format!("YAML syntax error: {error}"),
+                path,
+                message: format!("YAML syntax error: {message}"),
                 line: location.as_ref().map(|l| l.line()),
                 column: location.as_ref().map(|l| l.column()),
             }]));
@@ -148,6 +162,7 @@ pub fn load(source: &str, file: &str) -> Result<Manifest, ManifestErrors> {
     let mut collector = Collector {
         source,
         errors: Vec::new(),
+        occurrence: 0,
     };
     check_keys(&document, &mut collector);
     let manifest = parse_typed(&document, &mut collector);
@@ -199,13 +214,7 @@ fn check_map(value: &Value, allowed: &[&str], path: &str, collector: &mut Collec
     }
 }
 
-fn check_list(
-    value: Option<&Value>,
-    allowed: &[&str],
-    path: &str,
-    collector: &mut Collector<'_>,
-    nested: impl Fn(&Value, &str, &mut Collector<'_>),
-) {
+fn check_list(value: Option<&Value>, allowed: &[&str], path: &str, collector: &mut Collector<'_>) {
     let Some(value) = value else { return };
     let Some(items) = value.as_sequence() else {
         collector.push(path, "expected a list");
@@ -214,7 +223,6 @@ fn check_list(
     for (index, item) in items.iter().enumerate() {
         let item_path = format!("{path}[{}]", item_label(item, index));
         check_map(item, allowed, &item_path, collector);
-        nested(item, &item_path, collector);
     }
 }
 
@@ -239,50 +247,55 @@ fn check_keys(document: &Value, collector: &mut Collector<'_>) {
                 FIELD_KEYS,
                 &format!("{path}.fields"),
                 collector,
-                |_, _, _| {},
             );
         }
     }
-    check_list(
-        document.get("tools"),
-        TOOL_KEYS,
-        "tools",
-        collector,
-        |tool, path, collector| {
-            let nested: [(&str, &[&str]); 4] = [
-                ("pagination", PAGINATION_KEYS),
-                ("result", RESULT_KEYS),
-                ("membership", MEMBERSHIP_KEYS),
-                ("lifecycle", LIFECYCLE_KEYS),
-            ];
-            for (key, allowed) in nested {
-                if let Some(value) = tool.get(key) {
-                    check_map(value, allowed, &format!("{path}.{key}"), collector);
-                }
-            }
-            check_list(
-                tool.get("params"),
-                PARAM_KEYS,
-                &format!("{path}.params"),
-                collector,
-                |_, _, _| {},
-            );
-            check_list(
-                tool.get("attach"),
-                ATTACH_KEYS,
-                &format!("{path}.attach"),
-                collector,
-                |_, _, _| {},
-            );
-            check_list(
-                tool.get("examples"),
-                EXAMPLE_KEYS,
-                &format!("{path}.examples"),
-                collector,
-                |_, _, _| {},
-            );
-        },
-    );
+    let Some(tools) = document.get("tools") else {
+        return;
+    };
+    let Some(items) = tools.as_sequence() else {
+        collector.push("tools", "expected a list");
+        return;
+    };
+    for (index, tool) in items.iter().enumerate() {
+        let path = format!("tools[{}]", item_label(tool, index));
+        collector.occurrence = earlier_with_label(items, index);
+        check_map(tool, TOOL_KEYS, &path, collector);
+        check_tool_keys(tool, &path, collector);
+    }
+    collector.occurrence = 0;
+}
+
+fn check_tool_keys(tool: &Value, path: &str, collector: &mut Collector<'_>) {
+    let nested: [(&str, &[&str]); 4] = [
+        ("pagination", PAGINATION_KEYS),
+        ("result", RESULT_KEYS),
+        ("membership", MEMBERSHIP_KEYS),
+        ("lifecycle", LIFECYCLE_KEYS),
+    ];
+    for (key, allowed) in nested {
+        if let Some(value) = tool.get(key) {
+            check_map(value, allowed, &format!("{path}.{key}"), collector);
+        }
+    }
+    let lists = [
+        ("params", PARAM_KEYS),
+        ("attach", ATTACH_KEYS),
+        ("examples", EXAMPLE_KEYS),
+    ];
+    for (key, allowed) in lists {
+        check_list(tool.get(key), allowed, &format!("{path}.{key}"), collector);
+    }
+}
+
+/// Returns how many items before `index` have the same label as it.
+fn earlier_with_label(items: &[Value], index: usize) -> usize {
+    let label = item_label(&items[index], index);
+    items[..index]
+        .iter()
+        .enumerate()
+        .filter(|(earlier, item)| item_label(item, *earlier) == label)
+        .count()
 }
 
 fn parse_part<T: DeserializeOwned>(
@@ -333,8 +346,10 @@ fn parse_typed(document: &Value, collector: &mut Collector<'_>) -> Option<Manife
         Some(items) => {
             for (index, item) in items.iter().enumerate() {
                 let path = format!("tools[{}]", item_label(item, index));
+                collector.occurrence = earlier_with_label(items, index);
                 tools.extend(parse_part(item, &path, collector));
             }
+            collector.occurrence = 0;
         }
         None => collector.push("", "missing key `tools` (a list of tools)"),
     }
@@ -398,11 +413,16 @@ fn validate(manifest: &Manifest, collector: &mut Collector<'_>) {
     }
 
     let mut names: HashMap<String, String> = HashMap::new();
-    for tool in &manifest.tools {
+    for (index, tool) in manifest.tools.iter().enumerate() {
         let path = format!("tools[{}]", tool.name);
+        collector.occurrence = manifest.tools[..index]
+            .iter()
+            .filter(|earlier| earlier.name == tool.name)
+            .count();
         validate_tool_names(manifest, tool, &path, &mut names, collector);
         validate_tool(manifest, tool, &path, collector);
     }
+    collector.occurrence = 0;
 }
 
 fn validate_tool_names(
@@ -422,18 +442,22 @@ fn validate_tool_names(
         );
     }
     let full_name = tool.full_name(&manifest.integration);
-    let mut claim = |name: &str, field: &str, collector: &mut Collector<'_>| {
-        if let Some(owner) = names.get(name) {
-            collector.push(
-                &format!("{path}.{field}"),
-                format!("duplicate name `{name}`: already used by tool `{owner}`"),
-            );
-        } else {
+    let mut claim = |name: &str, field: &str, collector: &mut Collector<'_>| -> bool {
+        let Some(owner) = names.get(name) else {
             names.insert(name.to_string(), tool.name.clone());
-        }
+            return true;
+        };
+        let message = if *owner == tool.name {
+            format!("duplicate name `{name}`: an earlier tool has the same name")
+        } else {
+            format!("duplicate name `{name}`: already used by tool `{owner}`")
+        };
+        collector.push(&format!("{path}.{field}"), message);
+        false
     };
-    claim(&tool.name, "name", collector);
-    if full_name != tool.name {
+    let name_is_new = claim(&tool.name, "name", collector);
+    // A full name derived from a duplicate name repeats the same error.
+    if full_name != tool.name && (name_is_new || tool.full_name.is_some()) {
         claim(&full_name, "full_name", collector);
     }
     for alias in &tool.aliases {
@@ -659,18 +683,11 @@ fn validate_param(
             format!("`{}` is not a valid parameter name", param.name),
         );
     }
-    check_type(manifest, &param.ty, &format!("{path}.type"), collector);
+    let known_type = check_type(manifest, &param.ty, &format!("{path}.type"), collector);
     if param.required && param.default.is_some() {
         collector.push(
             &format!("{path}.default"),
             "a required parameter cannot have a default; remove one of them",
-        );
-    }
-    let numeric = matches!(param.ty, TypeRef::Integer | TypeRef::Number);
-    if (param.minimum.is_some() || param.maximum.is_some()) && !numeric {
-        collector.push(
-            &format!("{path}.minimum"),
-            format!("a range needs an integer or number type, not {}", param.ty),
         );
     }
     if let (Some(min), Some(max)) = (param.minimum, param.maximum)
@@ -679,6 +696,19 @@ fn validate_param(
         collector.push(
             &format!("{path}.maximum"),
             format!("maximum {max} is below minimum {min}"),
+        );
+    }
+    // The checks below compare against the type; an unknown type has been
+    // reported already and would only add follow-on errors.
+    if !known_type {
+        return;
+    }
+
+    let numeric = matches!(param.ty, TypeRef::Integer | TypeRef::Number);
+    if (param.minimum.is_some() || param.maximum.is_some()) && !numeric {
+        collector.push(
+            &format!("{path}.minimum"),
+            format!("a range needs an integer or number type, not {}", param.ty),
         );
     }
     if !param.allowed.is_empty() && param.ty != TypeRef::String {
@@ -748,25 +778,37 @@ fn check_default(
     }
 }
 
-fn check_type(manifest: &Manifest, ty: &TypeRef, path: &str, collector: &mut Collector<'_>) {
+/// Reports a type that names no model or enum and returns whether the type
+/// is known.
+fn check_type(
+    manifest: &Manifest,
+    ty: &TypeRef,
+    path: &str,
+    collector: &mut Collector<'_>,
+) -> bool {
     if let Some(name) = ty.named()
         && !manifest.models.contains_key(name)
         && !manifest.enums.contains_key(name)
     {
-        let candidates = manifest
-            .models
+        let candidates = BUILT_IN_TYPES
             .iter()
-            .map(|(n, _)| n.as_str())
+            .copied()
+            .chain(manifest.models.iter().map(|(n, _)| n.as_str()))
             .chain(manifest.enums.iter().map(|(n, _)| n.as_str()));
         let hint = closest(name, candidates)
             .map(|n| format!("; did you mean `{n}`?"))
             .unwrap_or_default();
         collector.push(
             path,
-            format!("unknown type `{name}`: no model or enum has this name{hint}"),
+            format!("unknown type `{name}`: not a built-in type and no model or enum has this name{hint}"),
         );
+        return false;
     }
+    true
 }
+
+/// Type names that need no model or enum.
+const BUILT_IN_TYPES: &[&str] = &["string", "integer", "number", "boolean", "object"];
 
 /// Returns the candidate closest to `name` by edit distance, when close enough
 /// to be a likely typo.

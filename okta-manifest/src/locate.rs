@@ -76,7 +76,16 @@ fn block_end(lines: &[&str], start: usize, end: usize, indent: usize, item: bool
 /// Returns the 1-based line and column of `path`, or of the deepest part of
 /// it that could be found.
 pub fn locate(source: &str, path: &str) -> Option<(usize, usize)> {
+    locate_occurrence(source, path, 0)
+}
+
+/// Like [`locate`], but the first list item in `path` is matched at its
+/// `occurrence`-th appearance (0-based), so the second of two tools with the
+/// same name can be found.
+pub fn locate_occurrence(source: &str, path: &str, occurrence: usize) -> Option<(usize, usize)> {
     let lines: Vec<&str> = source.lines().collect();
+    let mut skip_items = occurrence;
+    let mut first_item = true;
     let mut start = 0;
     let mut end = lines.len();
     let mut min_indent = 0;
@@ -112,6 +121,10 @@ pub fn locate(source: &str, path: &str) -> Option<(usize, usize)> {
                     }) || key_column(line, "title").is_some_and(|column| {
                         line[column + 6..].trim().trim_matches(['"', '\'']) == label
                     });
+                    if named && first_item && skip_items > 0 {
+                        skip_items -= 1;
+                        continue;
+                    }
                     if named {
                         hit = Some((index, indent_of(line), true));
                         break;
@@ -122,6 +135,7 @@ pub fn locate(source: &str, path: &str) -> Option<(usize, usize)> {
         let Some((line, column, item)) = hit else {
             break;
         };
+        first_item &= !item;
         found = Some((line + 1, column + 1));
         end = block_end(&lines, line, end, column, item);
         start = line;
@@ -130,9 +144,41 @@ pub fn locate(source: &str, path: &str) -> Option<(usize, usize)> {
     found
 }
 
+/// Returns the path of the tool whose block contains the 1-based `line`, such
+/// as `tools[list_users]`, for errors the parser reports by position only.
+pub fn enclosing_tool(source: &str, line: usize) -> Option<String> {
+    let mut in_tools = false;
+    let mut item_indent = None;
+    let mut tool = None;
+    for text in source.lines().take(line) {
+        if !is_content(text) {
+            continue;
+        }
+        let indent = indent_of(text);
+        if indent == 0 {
+            in_tools = text.trim_end() == "tools:";
+            item_indent = None;
+            tool = None;
+            continue;
+        }
+        if !in_tools || !text.trim_start().starts_with("- ") {
+            continue;
+        }
+        if item_indent.is_none_or(|expected| expected == indent) {
+            item_indent = Some(indent);
+            tool = key_column(text, "name").map(|column| {
+                let value = text[column + 5..].trim_start();
+                let end = value.find([',', '}', '#']).unwrap_or(value.len());
+                value[..end].trim().trim_matches(['"', '\'']).to_string()
+            });
+        }
+    }
+    tool.map(|name| format!("tools[{name}]"))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::locate;
+    use super::{enclosing_tool, locate, locate_occurrence};
 
     const SOURCE: &str = "integration:\n  name: okta\ntools:\n  - name: list_users\n    params:\n      - name: limit\n        default: 0\n  - name: get_user\n    params:\n      - { name: id, type: string }\n";
 
@@ -149,6 +195,26 @@ mod tests {
         assert_eq!(
             locate(SOURCE, "tools[get_user].params[id].type"),
             Some((10, 21))
+        );
+    }
+
+    #[test]
+    fn locate_second_occurrence_of_name() {
+        let source = "tools:\n  - name: a\n    path: /x\n  - name: a\n    path: /y\n";
+        assert_eq!(locate_occurrence(source, "tools[a].path", 0), Some((3, 5)));
+        assert_eq!(locate_occurrence(source, "tools[a].path", 1), Some((5, 5)));
+    }
+
+    #[test]
+    fn enclosing_tool_of_line() {
+        assert_eq!(enclosing_tool(SOURCE, 2), None);
+        assert_eq!(
+            enclosing_tool(SOURCE, 7),
+            Some("tools[list_users]".to_string())
+        );
+        assert_eq!(
+            enclosing_tool(SOURCE, 10),
+            Some("tools[get_user]".to_string())
         );
     }
 

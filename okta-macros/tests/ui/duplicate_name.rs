@@ -1,0 +1,3 @@
+okta_macros::integration!("tests/ui/duplicate_name.yaml");
+
+fn main() {}

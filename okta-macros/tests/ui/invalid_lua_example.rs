@@ -1,0 +1,3 @@
+okta_macros::integration!("tests/ui/invalid_lua_example.yaml");
+
+fn main() {}

@@ -1,0 +1,3 @@
+okta_macros::integration!("tests/ui/path_placeholder.yaml");
+
+fn main() {}

@@ -1,0 +1,3 @@
+okta_macros::integration!("tests/ui/required_with_default.yaml");
+
+fn main() {}

@@ -1,0 +1,3 @@
+okta_macros::integration!("tests/ui/unknown_key.yaml");
+
+fn main() {}

@@ -1,0 +1,3 @@
+okta_macros::integration!("tests/ui/unknown_type.yaml");
+
+fn main() {}

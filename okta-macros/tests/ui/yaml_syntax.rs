@@ -1,0 +1,3 @@
+okta_macros::integration!("tests/ui/yaml_syntax.yaml");
+
+fn main() {}
