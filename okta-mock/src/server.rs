@@ -383,9 +383,22 @@ async fn serve_connection(
     }
 }
 
+/// Splits an `Authorization` value into its scheme and credential. Okta
+/// accepts the credential right after the scheme without a space, which
+/// the official Python SDK (3.4) sends as `SSWS<token>`.
+fn split_authorization(value: &str) -> Option<(&'static str, &str)> {
+    ["SSWS", "Bearer", "DPoP"].into_iter().find_map(|scheme| {
+        let prefix = value.get(..scheme.len())?;
+        let credential = value.get(scheme.len()..)?;
+        prefix
+            .eq_ignore_ascii_case(scheme)
+            .then(|| (scheme, credential.trim()))
+    })
+}
+
 /// Masks the credential in an `Authorization` value, keeping its scheme.
 fn mask_authorization(value: &str) -> String {
-    match value.split_once(' ') {
+    match split_authorization(value) {
         Some((scheme, _)) => format!("{scheme} ***"),
         None => "***".to_string(),
     }
@@ -530,11 +543,9 @@ fn authenticate(shared: &Shared, route: Route, request: &Request) -> Result<Prin
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .ok_or_else(ApiError::invalid_token)?;
-    let (scheme, credential) = authorization
-        .split_once(' ')
-        .ok_or_else(ApiError::invalid_token)?;
-    let credential = credential.trim();
-    if scheme.eq_ignore_ascii_case("SSWS") {
+    let (scheme, credential) =
+        split_authorization(authorization).ok_or_else(ApiError::invalid_token)?;
+    if scheme == "SSWS" {
         return if credential == shared.token {
             Ok(Principal::ApiToken)
         } else {
@@ -588,4 +599,19 @@ fn decorate(mut response: Response, decision: Decision) -> Response {
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorization_with_and_without_space() {
+        assert_eq!(split_authorization("SSWS abc"), Some(("SSWS", "abc")));
+        assert_eq!(split_authorization("SSWSabc"), Some(("SSWS", "abc")));
+        assert_eq!(split_authorization("bearer x.y.z"), Some(("Bearer", "x.y.z")));
+        assert_eq!(split_authorization("Basic abc"), None);
+        assert_eq!(mask_authorization("SSWSsecret"), "SSWS ***");
+        assert_eq!(mask_authorization("Basic abc"), "***");
+    }
 }
