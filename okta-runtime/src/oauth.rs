@@ -90,8 +90,11 @@ fn parse_key(text: &str) -> Result<(SigningKey, Option<String>), Error> {
                 SigningKey::Rs256(Box::new(rsa::pkcs1v15::SigningKey::new(key)))
             }
             Some("EC") => {
-                let secret = p256::SecretKey::from_jwk_str(text)
-                    .map_err(|_| invalid_key("the EC JWK is not a P-256 private key"))?;
+                if jwk.get("crv").and_then(Value::as_str) != Some("P-256") {
+                    return Err(invalid_key("the EC JWK `crv` must be P-256"));
+                }
+                let secret = p256::SecretKey::from_slice(&decode_base64url("d", &jwk)?)
+                    .map_err(|_| invalid_key("the EC JWK `d` is not a P-256 private key"))?;
                 SigningKey::Es256(p256::ecdsa::SigningKey::from(secret))
             }
             _ => return Err(invalid_key("the JWK `kty` must be RSA or EC")),
