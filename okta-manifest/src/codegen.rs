@@ -531,12 +531,14 @@ fn generate_method(manifest: &Manifest, tool: &Tool) -> TokenStream {
     let method = format_ident!("{}", tool.name);
     let request = request_ident(tool);
     let spec = spec_ident(tool);
-    let output = match &tool.result.ty {
-        TypeRef::Array(inner) => {
+    // Only paginated calls return page information; a list fetched in one
+    // request is a plain Vec.
+    let output = match (&tool.result.ty, &tool.pagination) {
+        (TypeRef::Array(inner), Some(_)) => {
             let inner = rust_type(inner);
             quote!(crate::Page<#inner>)
         }
-        other => rust_type(other),
+        (other, _) => rust_type(other),
     };
     let summary = doc_attr(&tool.summary);
     let request_line = format!(

@@ -255,7 +255,12 @@ fn render_returns(manifest: &Manifest, tool: &Tool) -> String {
     // Membership and lifecycle results are built by the client, not copied
     // from an Okta response.
     let from_okta = tool.membership.is_none() && tool.lifecycle.is_none();
-    let mut text = if tool.result.ty.is_array() {
+    let mut text = if tool.result.ty.is_array() && tool.pagination.is_none() {
+        format!(
+            "A sequence of `{model_name}` tables (use `ipairs`), with fields such as {fields}, plus every other field Okta returns. \
+             Okta returns the whole list in one response, so there is no page table."
+        )
+    } else if tool.result.ty.is_array() {
         format!(
             "A sequence of `{model_name}` tables (use `ipairs`), with fields such as {fields}, plus every other field Okta returns. \
              A second value, the page table, says whether more remain: `truncated` (true when the list stopped before the end), \
