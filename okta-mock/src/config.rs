@@ -112,7 +112,9 @@ impl ConfigFile {
     pub fn read(path: &Path) -> Result<ConfigFile, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|error| format!("reading config file {} failed: {error}", path.display()))?;
-        let is_json = path.extension().is_some_and(|extension| extension == "json");
+        let is_json = path
+            .extension()
+            .is_some_and(|extension| extension == "json");
         let parsed = if is_json {
             serde_json::from_str(&text).map_err(|error| error.to_string())
         } else {
@@ -150,11 +152,13 @@ impl ConfigFile {
             options.rate_limits = self.rate_limits;
         }
         options.page_sizes.extend(self.page_sizes);
-        options.faults.extend(self.faults.into_iter().map(|fault| Fault {
-            method: fault.method,
-            path: fault.path,
-            replies: fault.replies.into_iter().map(Reply::from).collect(),
-        }));
+        options
+            .faults
+            .extend(self.faults.into_iter().map(|fault| Fault {
+                method: fault.method,
+                path: fault.path,
+                replies: fault.replies.into_iter().map(Reply::from).collect(),
+            }));
     }
 }
 
@@ -198,7 +202,10 @@ faults:
         let mut options = MockOptions::default();
         config.apply(&mut options, Path::new("/tmp"));
         assert_eq!(options.seed, Seed::Empty);
-        assert_eq!(options.page_sizes, vec![(Collection::Users, 50), (Collection::Groups, 200)]);
+        assert_eq!(
+            options.page_sizes,
+            vec![(Collection::Users, 50), (Collection::Groups, 200)]
+        );
         let limits = options.rate_limits.unwrap();
         assert_eq!(limits.limit, 5);
         assert_eq!(limits.window, Duration::from_secs(10));

@@ -90,7 +90,12 @@ impl Expr {
     }
 }
 
-fn compare(actual: Option<&Value>, operator: Operator, expected: &Value, ignore_case: bool) -> bool {
+fn compare(
+    actual: Option<&Value>,
+    operator: Operator,
+    expected: &Value,
+    ignore_case: bool,
+) -> bool {
     if operator == Operator::Pr {
         return matches!(actual, Some(value) if !value.is_null());
     }
@@ -123,12 +128,14 @@ fn compare_scalar(actual: &Value, operator: Operator, expected: &Value, ignore_c
             }
             return string_compare(left, operator, right);
         }
-        (Value::Number(left), Value::Number(right)) => {
-            left.as_f64().zip(right.as_f64()).and_then(|(l, r)| l.partial_cmp(&r))
-        }
-        (Value::Number(left), Value::String(right)) => {
-            left.as_f64().zip(right.parse::<f64>().ok()).and_then(|(l, r)| l.partial_cmp(&r))
-        }
+        (Value::Number(left), Value::Number(right)) => left
+            .as_f64()
+            .zip(right.as_f64())
+            .and_then(|(l, r)| l.partial_cmp(&r)),
+        (Value::Number(left), Value::String(right)) => left
+            .as_f64()
+            .zip(right.parse::<f64>().ok())
+            .and_then(|(l, r)| l.partial_cmp(&r)),
         (Value::Bool(left), Value::Bool(right)) => Some(left.cmp(right)),
         (Value::Bool(left), Value::String(right)) => {
             Some(left.to_string().cmp(&right.to_ascii_lowercase()))
@@ -218,10 +225,16 @@ pub(crate) fn parse(input: &str) -> Result<Expr, String> {
     if tokens.is_empty() {
         return Err("empty expression".to_string());
     }
-    let mut parser = Parser { tokens, position: 0 };
+    let mut parser = Parser {
+        tokens,
+        position: 0,
+    };
     let expr = parser.parse_or()?;
     if parser.position != parser.tokens.len() {
-        return Err(format!("unexpected token at position {}", parser.position + 1));
+        return Err(format!(
+            "unexpected token at position {}",
+            parser.position + 1
+        ));
     }
     Ok(expr)
 }
@@ -281,8 +294,9 @@ impl Parser {
         };
         self.position += 1;
         let operator = match self.tokens.get(self.position) {
-            Some(Token::Word(word)) => Operator::parse(word)
-                .ok_or_else(|| format!("unknown operator '{word}'"))?,
+            Some(Token::Word(word)) => {
+                Operator::parse(word).ok_or_else(|| format!("unknown operator '{word}'"))?
+            }
             _ => return Err(format!("expected an operator after '{attribute}'")),
         };
         self.position += 1;
@@ -346,8 +360,14 @@ mod tests {
 
     #[test]
     fn and_or_with_parentheses() {
-        assert!(evaluate(r#"profile.lastName eq "Smith" and (status eq "STAGED" or status eq "ACTIVE")"#, false));
-        assert!(!evaluate(r#"profile.lastName eq "Smith" and status eq "STAGED""#, false));
+        assert!(evaluate(
+            r#"profile.lastName eq "Smith" and (status eq "STAGED" or status eq "ACTIVE")"#,
+            false
+        ));
+        assert!(!evaluate(
+            r#"profile.lastName eq "Smith" and status eq "STAGED""#,
+            false
+        ));
     }
 
     #[test]

@@ -11,7 +11,11 @@ use okta_mock::config::ConfigFile;
 use okta_mock::{Collection, MockOptions, MockServer, RateLimits, Seed};
 
 #[derive(Debug, Parser)]
-#[command(name = "okta-mock", version, about = "Serve a fake Okta org on 127.0.0.1")]
+#[command(
+    name = "okta-mock",
+    version,
+    about = "Serve a fake Okta org on 127.0.0.1"
+)]
 struct Arguments {
     /// Port on 127.0.0.1; 0 picks a free one.
     #[arg(long)]
@@ -59,7 +63,11 @@ fn parse_page_size(text: &str) -> Result<(Collection, usize), String> {
         "groups" => Collection::Groups,
         "apps" => Collection::Apps,
         "groupMembers" => Collection::GroupMembers,
-        _ => return Err(format!("unknown collection '{name}': use users, groups, apps or groupMembers")),
+        _ => {
+            return Err(format!(
+                "unknown collection '{name}': use users, groups, apps or groupMembers"
+            ));
+        }
     };
     let size = size
         .parse::<usize>()
@@ -123,7 +131,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("okta-mock: starting the async runtime failed: {error}");
@@ -139,7 +150,10 @@ fn main() -> ExitCode {
             }
         };
         let mut stdout = std::io::stdout();
-        if writeln!(stdout, "{}", server.url()).and_then(|()| stdout.flush()).is_err() {
+        if writeln!(stdout, "{}", server.url())
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
             return ExitCode::FAILURE;
         }
         let _ = tokio::signal::ctrl_c().await;

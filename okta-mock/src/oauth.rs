@@ -101,7 +101,10 @@ impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let body = json!({ "error": self.error, "error_description": self.description });
         let mut response = crate::api::json_response(self.status, &body);
-        if let Some(nonce) = self.nonce.and_then(|nonce| HeaderValue::from_str(&nonce).ok()) {
+        if let Some(nonce) = self
+            .nonce
+            .and_then(|nonce| HeaderValue::from_str(&nonce).ok())
+        {
             response.headers_mut().insert("DPoP-Nonce", nonce);
         }
         response
@@ -109,13 +112,18 @@ impl IntoResponse for OAuthError {
 }
 
 fn lock(state: &OAuthState) -> std::sync::MutexGuard<'_, OAuthInner> {
-    state.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    state
+        .inner
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl OAuthState {
     pub fn register(&self, client: OAuthClient) {
         let mut inner = lock(self);
-        inner.clients.retain(|existing| existing.client_id != client.client_id);
+        inner
+            .clients
+            .retain(|existing| existing.client_id != client.client_id);
         inner.clients.push(client);
     }
 
@@ -171,7 +179,12 @@ impl OAuthState {
             return Err(ApiError::invalid_token());
         };
         match (&token.dpop_thumbprint, dpop_scheme) {
-            (None, true) => return Err(dpop_challenge("invalid_token", "The access token is not DPoP-bound.")),
+            (None, true) => {
+                return Err(dpop_challenge(
+                    "invalid_token",
+                    "The access token is not DPoP-bound.",
+                ));
+            }
             (Some(_), false) => {
                 return Err(dpop_challenge(
                     "invalid_token",
@@ -227,7 +240,13 @@ impl OAuthState {
         Ok(())
     }
 
-    fn issue(&self, client_id: &str, scopes: Vec<String>, thumbprint: Option<String>, base_url: &str) -> (String, i64) {
+    fn issue(
+        &self,
+        client_id: &str,
+        scopes: Vec<String>,
+        thumbprint: Option<String>,
+        base_url: &str,
+    ) -> (String, i64) {
         let mut inner = lock(self);
         let now = now_secs();
         let expires = now + TOKEN_LIFETIME_SECONDS;
@@ -272,7 +291,9 @@ impl OAuthState {
 fn dpop_challenge(error: &str, description: &str) -> ApiError {
     ApiError::invalid_token().with_header(
         "WWW-Authenticate",
-        format!("DPoP algs=\"RS256 ES256\", error=\"{error}\", error_description=\"{description}\""),
+        format!(
+            "DPoP algs=\"RS256 ES256\", error=\"{error}\", error_description=\"{description}\""
+        ),
     )
 }
 
@@ -330,7 +351,11 @@ fn jwk_number(jwk: &Value, field: &str) -> Result<Vec<u8>, String> {
 
 /// Verifies a JWS signature with a public JWK; `alg` must suit the key.
 fn verify_signature(jwt: &Jwt, jwk: &Value) -> Result<(), String> {
-    let alg = jwt.header.get("alg").and_then(Value::as_str).unwrap_or_default();
+    let alg = jwt
+        .header
+        .get("alg")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let kty = jwk.get("kty").and_then(Value::as_str).unwrap_or_default();
     match (alg, kty) {
         ("RS256", "RSA") => {
@@ -370,7 +395,9 @@ fn verify_signature(jwt: &Jwt, jwk: &Value) -> Result<(), String> {
                 .map_err(|_| "The JWT signature is invalid.".to_string())
         }
         ("RS256" | "ES256", _) => Err(format!("The key type {kty} cannot verify {alg}.")),
-        _ => Err(format!("The JWT algorithm '{alg}' is not supported; use RS256 or ES256.")),
+        _ => Err(format!(
+            "The JWT algorithm '{alg}' is not supported; use RS256 or ES256."
+        )),
     }
 }
 
@@ -388,7 +415,11 @@ fn thumbprint(jwk: &Value) -> Result<String, String> {
             field("x")?,
             field("y")?
         ),
-        "RSA" => format!(r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#, field("e")?, field("n")?),
+        "RSA" => format!(
+            r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
+            field("e")?,
+            field("n")?
+        ),
         other => return Err(format!("The JWK type {other} is not supported.")),
     };
     Ok(URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes())))
@@ -404,7 +435,9 @@ fn verify_proof(headers: &HeaderMap, method: &str, url: &str) -> Result<Proof, S
     let values: Vec<&HeaderValue> = headers.get_all("DPoP").iter().collect();
     let proof = match values.as_slice() {
         [] => return Err("The DPoP proof JWT header is missing.".to_string()),
-        [value] => value.to_str().map_err(|_| "The DPoP header is not text.".to_string())?,
+        [value] => value
+            .to_str()
+            .map_err(|_| "The DPoP header is not text.".to_string())?,
         _ => return Err("Send exactly one DPoP header.".to_string()),
     };
     let jwt = decode_jwt(proof)?;
@@ -450,7 +483,10 @@ pub(crate) async fn token(
         Ok(body) => {
             let mut response = (StatusCode::OK, body.to_string()).into_response();
             let response_headers = response.headers_mut();
-            response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+            response_headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(JSON_CONTENT_TYPE),
+            );
             response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response_headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
             response
@@ -473,7 +509,11 @@ fn grant(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAu
             ));
         }
         None => {
-            return Err(OAuthError::new(400, "invalid_request", "The 'grant_type' parameter is missing."));
+            return Err(OAuthError::new(
+                400,
+                "invalid_request",
+                "The 'grant_type' parameter is missing.",
+            ));
         }
     }
     if params.get("client_assertion_type") != Some(ASSERTION_TYPE) {
@@ -483,9 +523,9 @@ fn grant(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAu
             format!("The client_assertion_type must be {ASSERTION_TYPE}."),
         ));
     }
-    let assertion = params
-        .get("client_assertion")
-        .ok_or_else(|| OAuthError::new(401, "invalid_client", "The client_assertion is missing."))?;
+    let assertion = params.get("client_assertion").ok_or_else(|| {
+        OAuthError::new(401, "invalid_client", "The client_assertion is missing.")
+    })?;
     let token_url = format!("{}/oauth2/v1/token", shared.base_url);
     let client = verify_assertion(shared, assertion, &token_url)?;
 
@@ -511,7 +551,10 @@ fn grant(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAu
         return Err(OAuthError::new(
             400,
             "invalid_scope",
-            format!("The following scopes are not granted to the client: {}.", denied.join(" ")),
+            format!(
+                "The following scopes are not granted to the client: {}.",
+                denied.join(" ")
+            ),
         ));
     }
 
@@ -520,7 +563,11 @@ fn grant(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAu
             .map_err(|reason| OAuthError::new(400, "invalid_dpop_proof", reason))?;
         let nonce = proof.claims.get("nonce").and_then(Value::as_str);
         if !shared.org.oauth.nonce_valid(nonce) {
-            let mut error = OAuthError::new(400, "use_dpop_nonce", "Authorization server requires nonce in DPoP proof.");
+            let mut error = OAuthError::new(
+                400,
+                "use_dpop_nonce",
+                "Authorization server requires nonce in DPoP proof.",
+            );
             error.nonce = Some(shared.org.oauth.fresh_nonce());
             return Err(error);
         }
@@ -533,12 +580,17 @@ fn grant(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAu
     } else {
         None
     };
-    let token_type = if thumbprint.is_some() { "DPoP" } else { "Bearer" };
+    let token_type = if thumbprint.is_some() {
+        "DPoP"
+    } else {
+        "Bearer"
+    };
     let scope = requested.join(" ");
-    let (access_token, expires_in) = shared
-        .org
-        .oauth
-        .issue(&client.client_id, requested, thumbprint, &shared.base_url);
+    let (access_token, expires_in) =
+        shared
+            .org
+            .oauth
+            .issue(&client.client_id, requested, thumbprint, &shared.base_url);
     tracing::debug!(client_id = %client.client_id, %scope, token_type, "issued an access token");
     Ok(json!({
         "token_type": token_type,
@@ -548,7 +600,11 @@ fn grant(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAu
     }))
 }
 
-fn verify_assertion(shared: &Shared, assertion: &str, token_url: &str) -> Result<OAuthClient, OAuthError> {
+fn verify_assertion(
+    shared: &Shared,
+    assertion: &str,
+    token_url: &str,
+) -> Result<OAuthClient, OAuthError> {
     let invalid = |reason: String| OAuthError::new(401, "invalid_client", reason);
     let jwt = decode_jwt(assertion).map_err(invalid)?;
     let client_id = jwt
@@ -557,21 +613,29 @@ fn verify_assertion(shared: &Shared, assertion: &str, token_url: &str) -> Result
         .and_then(Value::as_str)
         .ok_or_else(|| invalid("The client_assertion has no 'iss' claim.".to_string()))?;
     if jwt.claims.get("sub").and_then(Value::as_str) != Some(client_id) {
-        return Err(invalid("The client_assertion 'sub' must equal 'iss', the client id.".to_string()));
+        return Err(invalid(
+            "The client_assertion 'sub' must equal 'iss', the client id.".to_string(),
+        ));
     }
     let client = lock(&shared.org.oauth)
         .clients
         .iter()
         .find(|client| client.client_id == client_id)
         .cloned()
-        .ok_or_else(|| invalid(format!("The client '{client_id}' is not registered in the org.")))?;
+        .ok_or_else(|| {
+            invalid(format!(
+                "The client '{client_id}' is not registered in the org."
+            ))
+        })?;
     let audience_matches = match jwt.claims.get("aud") {
         Some(Value::String(audience)) => audience == token_url,
         Some(Value::Array(audiences)) => audiences.iter().any(|audience| audience == token_url),
         _ => false,
     };
     if !audience_matches {
-        return Err(invalid(format!("The client_assertion 'aud' must be {token_url}.")));
+        return Err(invalid(format!(
+            "The client_assertion 'aud' must be {token_url}."
+        )));
     }
     let expires = jwt
         .claims
@@ -579,7 +643,9 @@ fn verify_assertion(shared: &Shared, assertion: &str, token_url: &str) -> Result
         .and_then(Value::as_i64)
         .ok_or_else(|| invalid("The client_assertion has no 'exp' claim.".to_string()))?;
     if expires <= now_secs() {
-        return Err(invalid("The client_assertion token is expired.".to_string()));
+        return Err(invalid(
+            "The client_assertion token is expired.".to_string(),
+        ));
     }
     let kid = jwt.header.get("kid").and_then(Value::as_str);
     let keys: Vec<&Value> = client
@@ -588,7 +654,9 @@ fn verify_assertion(shared: &Shared, assertion: &str, token_url: &str) -> Result
         .filter(|jwk| kid.is_none() || jwk.get("kid").and_then(Value::as_str) == kid)
         .collect();
     if keys.is_empty() {
-        return Err(invalid(format!("No key of client '{client_id}' matches the assertion 'kid'.")));
+        return Err(invalid(format!(
+            "No key of client '{client_id}' matches the assertion 'kid'."
+        )));
     }
     let mut last_error = String::new();
     let verified = keys.iter().any(|jwk| match verify_signature(&jwt, jwk) {
@@ -599,9 +667,15 @@ fn verify_assertion(shared: &Shared, assertion: &str, token_url: &str) -> Result
         }
     });
     if !verified {
-        return Err(invalid(format!("The client_assertion signature is invalid: {last_error}")));
+        return Err(invalid(format!(
+            "The client_assertion signature is invalid: {last_error}"
+        )));
     }
-    shared.org.oauth.check_replay(&jwt.claims).map_err(invalid)?;
+    shared
+        .org
+        .oauth
+        .check_replay(&jwt.claims)
+        .map_err(invalid)?;
     Ok(client)
 }
 
@@ -628,7 +702,10 @@ mod tests {
             "alg": "RS256",
             "kid": "2011-04-29"
         });
-        assert_eq!(thumbprint(&jwk).unwrap(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+        assert_eq!(
+            thumbprint(&jwk).unwrap(),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
     }
 
     #[test]

@@ -52,7 +52,9 @@ pub(crate) fn resolve_cursor(
     match params.get("after") {
         None => Ok(None),
         Some("") => Ok(None),
-        Some(cursor) => lookup(cursor).map(Some).ok_or_else(ApiError::invalid_cursor),
+        Some(cursor) => lookup(cursor)
+            .map(Some)
+            .ok_or_else(ApiError::invalid_cursor),
     }
 }
 
@@ -124,7 +126,10 @@ mod tests {
 
     #[test]
     fn page_size_caps_at_max() {
-        let limits = PageLimits { default: 200, max: 50 };
+        let limits = PageLimits {
+            default: 200,
+            max: 50,
+        };
         let params = QueryParams::parse(Some("limit=120"));
         assert_eq!(page_size(&params, limits, 200).unwrap(), 50);
         let params = QueryParams::parse(None);

@@ -99,7 +99,10 @@ mod tests {
 
     #[test]
     fn plus_in_path_is_literal() {
-        assert_eq!(path_decode("kim+qa%40example.com").as_deref(), Some("kim+qa@example.com"));
+        assert_eq!(
+            path_decode("kim+qa%40example.com").as_deref(),
+            Some("kim+qa@example.com")
+        );
         assert_eq!(path_decode("a%2Fb").as_deref(), Some("a/b"));
         assert_eq!(path_decode("%FF"), None);
     }

@@ -48,7 +48,9 @@ mod seconds {
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
         let secs = f64::deserialize(deserializer)?;
         if !(secs.is_finite() && secs > 0.0) {
-            return Err(serde::de::Error::custom("window must be a positive number of seconds"));
+            return Err(serde::de::Error::custom(
+                "window must be a positive number of seconds",
+            ));
         }
         Ok(Duration::from_secs_f64(secs))
     }
@@ -99,9 +101,16 @@ impl RateLimiter {
             };
         };
         let bucket = route.bucket();
-        let limit = config.per_route.get(bucket).copied().unwrap_or(config.limit);
+        let limit = config
+            .per_route
+            .get(bucket)
+            .copied()
+            .unwrap_or(config.limit);
         let window_secs = i64::try_from(config.window.as_secs().max(1)).unwrap_or(60);
-        let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let window = windows.entry(bucket).or_insert(Window {
             started: now,
             count: 0,

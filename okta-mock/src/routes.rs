@@ -137,18 +137,36 @@ mod tests {
     fn classifies_paths() {
         assert_eq!(Route::classify("/api/v1/users"), Route::Users);
         assert_eq!(Route::classify("/api/v1/users/me"), Route::UsersMe);
-        assert_eq!(Route::classify("/api/v1/users/kim%2Bqa%40example.com"), Route::User);
-        assert_eq!(Route::classify("/api/v1/users/a%2Fb/groups"), Route::UserGroups);
-        assert_eq!(Route::classify("/api/v1/groups/00g1/users/00u1"), Route::GroupUser);
-        assert_eq!(Route::classify("/api/v1/users/00u1/lifecycle/suspend"), Route::UserLifecycle);
+        assert_eq!(
+            Route::classify("/api/v1/users/kim%2Bqa%40example.com"),
+            Route::User
+        );
+        assert_eq!(
+            Route::classify("/api/v1/users/a%2Fb/groups"),
+            Route::UserGroups
+        );
+        assert_eq!(
+            Route::classify("/api/v1/groups/00g1/users/00u1"),
+            Route::GroupUser
+        );
+        assert_eq!(
+            Route::classify("/api/v1/users/00u1/lifecycle/suspend"),
+            Route::UserLifecycle
+        );
         assert_eq!(Route::classify("/api/v1/nothing"), Route::Unknown);
     }
 
     #[test]
     fn scopes_follow_method() {
         assert_eq!(Route::Users.required_scope("GET"), Some("okta.users.read"));
-        assert_eq!(Route::Users.required_scope("POST"), Some("okta.users.manage"));
-        assert_eq!(Route::GroupUser.required_scope("PUT"), Some("okta.groups.manage"));
+        assert_eq!(
+            Route::Users.required_scope("POST"),
+            Some("okta.users.manage")
+        );
+        assert_eq!(
+            Route::GroupUser.required_scope("PUT"),
+            Some("okta.groups.manage")
+        );
         assert_eq!(Route::Apps.required_scope("GET"), Some("okta.apps.read"));
     }
 }

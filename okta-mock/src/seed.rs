@@ -59,15 +59,20 @@ pub(crate) fn apply(org: &Org, seed: &Seed) -> io::Result<()> {
     match seed {
         Seed::Empty => Ok(()),
         Seed::Demo => {
-            let file: SeedFile = crate::config::parse_yaml(DEMO_ORG)
-                .map_err(|error| invalid_data(format!("the built-in demo org is invalid: {error}")))?;
+            let file: SeedFile = crate::config::parse_yaml(DEMO_ORG).map_err(|error| {
+                invalid_data(format!("the built-in demo org is invalid: {error}"))
+            })?;
             load(org, file).map_err(invalid_data)
         }
         Seed::File(path) => {
             let file = read_seed_file(path)?;
             load(org, file).map_err(|error| invalid_data(format!("{}: {error}", path.display())))
         }
-        Seed::Generated { users, groups, apps } => {
+        Seed::Generated {
+            users,
+            groups,
+            apps,
+        } => {
             generate(org, *users, *groups, *apps);
             Ok(())
         }
@@ -82,15 +87,21 @@ fn invalid_data(message: String) -> io::Error {
 /// YAML (which also accepts JSON).
 fn read_seed_file(path: &Path) -> io::Result<SeedFile> {
     let text = std::fs::read_to_string(path).map_err(|error| {
-        io::Error::new(error.kind(), format!("reading seed file {} failed: {error}", path.display()))
+        io::Error::new(
+            error.kind(),
+            format!("reading seed file {} failed: {error}", path.display()),
+        )
     })?;
-    let is_json = path.extension().is_some_and(|extension| extension == "json");
+    let is_json = path
+        .extension()
+        .is_some_and(|extension| extension == "json");
     let parsed = if is_json {
         serde_json::from_str(&text).map_err(|error| error.to_string())
     } else {
         crate::config::parse_yaml(&text)
     };
-    parsed.map_err(|error| invalid_data(format!("seed file {} is invalid: {error}", path.display())))
+    parsed
+        .map_err(|error| invalid_data(format!("seed file {} is invalid: {error}", path.display())))
 }
 
 fn load(org: &Org, file: SeedFile) -> Result<(), String> {
@@ -100,18 +111,24 @@ fn load(org: &Org, file: SeedFile) -> Result<(), String> {
     }
     let mut first_user = None;
     for user in file.users {
-        let id = state.insert_user_value(user).map_err(|error| format!("users: {error}"))?;
+        let id = state
+            .insert_user_value(user)
+            .map_err(|error| format!("users: {error}"))?;
         first_user.get_or_insert(id);
     }
     let mut assignments = Vec::new();
     for mut app in file.apps {
         let principals = take_id_list(&mut app, "assignments")?;
-        let id = state.insert_app_value(app).map_err(|error| format!("apps: {error}"))?;
+        let id = state
+            .insert_app_value(app)
+            .map_err(|error| format!("apps: {error}"))?;
         assignments.push((id, principals));
     }
     for mut group in file.groups {
         let members = take_id_list(&mut group, "members")?;
-        let id = state.insert_group_value(group).map_err(|error| format!("groups: {error}"))?;
+        let id = state
+            .insert_group_value(group)
+            .map_err(|error| format!("groups: {error}"))?;
         let group_seq = state.group_seq(&id).expect("group was just inserted");
         for member in members {
             let user_seq = state
@@ -156,16 +173,71 @@ fn take_id_list(object: &mut Value, key: &str) -> Result<Vec<String>, String> {
 }
 
 const FIRST_NAMES: &[&str] = &[
-    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
-    "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah",
-    "Charles", "Karen", "Wei", "Aiko", "Mohammed", "Fatima", "Lars", "Ingrid", "Pedro", "Lucia",
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Wei",
+    "Aiko",
+    "Mohammed",
+    "Fatima",
+    "Lars",
+    "Ingrid",
+    "Pedro",
+    "Lucia",
 ];
 const LAST_NAMES: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
-    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor",
-    "Moore", "Jackson", "Martin", "Chen", "Tanaka", "Khan", "Nilsson", "Silva", "Novak",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Chen",
+    "Tanaka",
+    "Khan",
+    "Nilsson",
+    "Silva",
+    "Novak",
 ];
-const DEPARTMENTS: &[&str] = &["Engineering", "Sales", "Finance", "Support", "Marketing", "People"];
+const DEPARTMENTS: &[&str] = &[
+    "Engineering",
+    "Sales",
+    "Finance",
+    "Support",
+    "Marketing",
+    "People",
+];
 
 /// Fills the org with generated data. Every user gets a unique login
 /// `first.last.N@example.com`; every fifth user has a department.

@@ -103,7 +103,10 @@ pub(crate) enum Principal {
     /// An `SSWS` API token, which acts as its owner with every scope.
     ApiToken,
     /// An OAuth access token issued to a service app.
-    Service { client_id: String, scopes: Vec<String> },
+    Service {
+        client_id: String,
+        scopes: Vec<String>,
+    },
 }
 
 /// Per-connection handle that lets a scripted reply close the connection.
@@ -150,7 +153,9 @@ impl Shared {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A running fake org. Dropping it stops the server.
@@ -362,16 +367,17 @@ async fn serve_connection(
         close: Arc::new(Notify::new()),
     };
     let handle = connection.clone();
-    let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
-        request.extensions_mut().insert(handle.clone());
-        let router = router.clone();
-        async move {
-            let response = router.oneshot(request.map(Body::new)).await;
-            Ok::<_, Infallible>(response.unwrap_or_else(|never| match never {}))
-        }
-    });
-    let http = hyper::server::conn::http1::Builder::new()
-        .serve_connection(TokioIo::new(stream), service);
+    let service =
+        hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(handle.clone());
+            let router = router.clone();
+            async move {
+                let response = router.oneshot(request.map(Body::new)).await;
+                Ok::<_, Infallible>(response.unwrap_or_else(|never| match never {}))
+            }
+        });
+    let http =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     tokio::select! {
         result = http => {
             if let Err(error) = result {
@@ -442,8 +448,13 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
         body: bytes.to_vec(),
     });
     let route = Route::classify(&raw_path);
-    let decoded_path = percent_decode_str(&raw_path).decode_utf8_lossy().into_owned();
+    let decoded_path = percent_decode_str(&raw_path)
+        .decode_utf8_lossy()
+        .into_owned();
     let reply = shared.take_reply(&method, &decoded_path, &raw_path);
+    if let Some(reply) = &reply {
+        tracing::info!(%method, path = %raw_path, ?reply, "answering with a scripted reply");
+    }
     let request = Request::from_parts(parts, Body::from(bytes));
 
     if let Some(latency) = shared.latency {
@@ -487,6 +498,7 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
         }
         Some(Reply::DropConnection) => close_and_wait(connection).await,
     };
+    tracing::debug!(%method, path = %raw_path, status = response.status().as_u16(), "request handled");
     response
 }
 
@@ -609,7 +621,10 @@ mod tests {
     fn authorization_with_and_without_space() {
         assert_eq!(split_authorization("SSWS abc"), Some(("SSWS", "abc")));
         assert_eq!(split_authorization("SSWSabc"), Some(("SSWS", "abc")));
-        assert_eq!(split_authorization("bearer x.y.z"), Some(("Bearer", "x.y.z")));
+        assert_eq!(
+            split_authorization("bearer x.y.z"),
+            Some(("Bearer", "x.y.z"))
+        );
         assert_eq!(split_authorization("Basic abc"), None);
         assert_eq!(mask_authorization("SSWSsecret"), "SSWS ***");
         assert_eq!(mask_authorization("Basic abc"), "***");

@@ -107,7 +107,10 @@ mod tests {
 
     #[test]
     fn http_date_matches_recorded_header() {
-        assert_eq!(format_http_date(1_598_552_388), "Thu, 27 Aug 2020 18:19:48 GMT");
+        assert_eq!(
+            format_http_date(1_598_552_388),
+            "Thu, 27 Aug 2020 18:19:48 GMT"
+        );
     }
 
     #[test]

@@ -33,7 +33,9 @@ async fn list_pages_with_cursor() {
         first.next_link().unwrap(),
         format!("{}/api/v1/apps?after={}&limit=2", api.base, ids[1])
     );
-    let bad = api.get("/api/v1/apps?after=00u1testcursorvalue&limit=1").await;
+    let bad = api
+        .get("/api/v1/apps?after=00u1testcursorvalue&limit=1")
+        .await;
     assert_eq!(bad.status, 400);
     assert_eq!(bad.error_code(), "E0000029");
 }
@@ -42,8 +44,13 @@ async fn list_pages_with_cursor() {
 async fn filter_by_status_and_q() {
     let server = demo_org().await;
     let api = Api::new(&server);
-    let inactive = api.get("/api/v1/apps?filter=status+eq+%22INACTIVE%22").await;
-    assert_eq!(inactive.ids(), vec!["0oademoexpenses00001", "0oademodashboard0001"]);
+    let inactive = api
+        .get("/api/v1/apps?filter=status+eq+%22INACTIVE%22")
+        .await;
+    assert_eq!(
+        inactive.ids(),
+        vec!["0oademoexpenses00001", "0oademodashboard0001"]
+    );
     assert_eq!(
         inactive.links(),
         vec![format!(
@@ -67,7 +74,10 @@ async fn get_app_and_missing_app() {
     let api = Api::new(&server);
     let app = api.get("/api/v1/apps/0oademowiki000000001").await;
     assert_eq!(app.body["label"], "Company Wiki");
-    assert_eq!(app.body["settings"]["app"]["url"], "https://wiki.example.com/");
+    assert_eq!(
+        app.body["settings"]["app"]["url"],
+        "https://wiki.example.com/"
+    );
     let missing = api.get("/api/v1/apps/0oanothing").await;
     assert_eq!(missing.status, 404);
     assert_eq!(

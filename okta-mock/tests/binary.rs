@@ -51,7 +51,11 @@ fn get(url: &str, token: &str) -> (u16, serde_json::Value) {
 #[test]
 fn prints_url_first_and_serves() {
     let server = start(&["--port", "0", "--token", "binary-token"]);
-    assert!(server.url.starts_with("http://127.0.0.1:"), "{}", server.url);
+    assert!(
+        server.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        server.url
+    );
     assert!(!server.url.ends_with('/'));
     let (status, body) = get(&format!("{}/api/v1/users/me", server.url), "binary-token");
     assert_eq!(status, 200);
@@ -63,7 +67,10 @@ fn prints_url_first_and_serves() {
 #[test]
 fn generated_users_and_page_size() {
     let server = start(&["--port", "0", "--users", "300", "--page-size", "users=100"]);
-    let (status, body) = get(&format!("{}/api/v1/users?limit=200", server.url), "mock-token");
+    let (status, body) = get(
+        &format!("{}/api/v1/users?limit=200", server.url),
+        "mock-token",
+    );
     assert_eq!(status, 200);
     assert_eq!(body.as_array().unwrap().len(), 100);
 }

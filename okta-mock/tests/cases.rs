@@ -32,7 +32,10 @@ async fn paging_serves_fifty_whatever_limit_asks() {
     assert_eq!(first.ids().len(), 50);
     assert_eq!(first.ids()[0], "u001");
     let next = first.next_link().unwrap();
-    assert_eq!(next, format!("{}/api/v1/users?after=u050&limit=50", api.base));
+    assert_eq!(
+        next,
+        format!("{}/api/v1/users?after=u050&limit=50", api.base)
+    );
     let second = api.get(&next).await;
     assert_eq!(second.ids()[0], "u051");
     let third = api.get(&second.next_link().unwrap()).await;
@@ -55,7 +58,10 @@ async fn post_merges_the_profile() {
     }));
     let api = Api::new(&server);
     let merged = api
-        .post("/api/v1/users/00uU0003", json!({ "profile": { "department": "Sales" } }))
+        .post(
+            "/api/v1/users/00uU0003",
+            json!({ "profile": { "department": "Sales" } }),
+        )
         .await;
     let profile = &merged.body["profile"];
     assert_eq!(profile["department"], "Sales");
@@ -90,9 +96,13 @@ async fn custom_attributes_keep_their_types() {
 #[tokio::test]
 async fn plus_in_query_and_path() {
     let server = empty_org().await;
-    server.org().insert_user(user("00uU0007", "kim+qa@example.com", "Kim", "Qa"));
+    server
+        .org()
+        .insert_user(user("00uU0007", "kim+qa@example.com", "Kim", "Qa"));
     let api = Api::new(&server);
-    let escaped = api.get("/api/v1/users?q=kim%2Bqa%40example.com&limit=10").await;
+    let escaped = api
+        .get("/api/v1/users?q=kim%2Bqa%40example.com&limit=10")
+        .await;
     assert_eq!(escaped.ids(), vec!["00uU0007"]);
     let unescaped = api.get("/api/v1/users?q=kim+qa@example.com&limit=10").await;
     assert_eq!(unescaped.ids(), Vec::<String>::new());
@@ -122,10 +132,15 @@ async fn scripted_validation_error_with_causes() {
         }],
     );
     let api = Api::new(&server);
-    let answer = api.post("/api/v1/users?activate=true", json!({ "profile": {} })).await;
+    let answer = api
+        .post("/api/v1/users?activate=true", json!({ "profile": {} }))
+        .await;
     assert_eq!(answer.status, 400);
     assert_eq!(answer.body["errorCauses"].as_array().unwrap().len(), 2);
-    assert_eq!(answer.header("content-type").as_deref(), Some("application/json;charset=UTF-8"));
+    assert_eq!(
+        answer.header("content-type").as_deref(),
+        Some("application/json;charset=UTF-8")
+    );
 }
 
 #[tokio::test]
@@ -134,17 +149,31 @@ async fn membership_rules_for_imported_and_built_in_groups() {
     let org = server.org();
     org.insert_user(user("00uU0011", "g.eleven@example.com", "G", "Eleven"));
     org.insert_group(json!({ "id": "00gAPP0001", "type": "APP_GROUP", "profile": { "name": "imported-app-group" } }));
-    org.insert_group(json!({ "id": "00gALL0001", "type": "BUILT_IN", "profile": { "name": "Everyone" } }));
-    org.insert_group(json!({ "id": "00gOK0001", "type": "OKTA_GROUP", "profile": { "name": "ok-group" } }));
+    org.insert_group(
+        json!({ "id": "00gALL0001", "type": "BUILT_IN", "profile": { "name": "Everyone" } }),
+    );
+    org.insert_group(
+        json!({ "id": "00gOK0001", "type": "OKTA_GROUP", "profile": { "name": "ok-group" } }),
+    );
     let api = Api::new(&server);
     for group in ["00gAPP0001", "00gALL0001"] {
-        let denied = api.put(&format!("/api/v1/groups/{group}/users/00uU0011"), None).await;
+        let denied = api
+            .put(&format!("/api/v1/groups/{group}/users/00uU0011"), None)
+            .await;
         assert_eq!(denied.status, 403);
         assert_eq!(denied.error_code(), "E0000006");
         let kind = api.get(&format!("/api/v1/groups/{group}")).await.body["type"].clone();
-        assert_ne!(kind, "OKTA_GROUP", "a client can look up why the change was refused");
+        assert_ne!(
+            kind, "OKTA_GROUP",
+            "a client can look up why the change was refused"
+        );
     }
-    assert_eq!(api.put("/api/v1/groups/00gOK0001/users/00uU0011", None).await.status, 204);
+    assert_eq!(
+        api.put("/api/v1/groups/00gOK0001/users/00uU0011", None)
+            .await
+            .status,
+        204
+    );
 }
 
 #[tokio::test]
@@ -153,7 +182,9 @@ async fn large_groups_page_at_two_hundred() {
     let org = server.org();
     let filler = "x".repeat(2500);
     for index in 0..3000 {
-        org.insert_group(json!({ "profile": { "name": format!("group-{index:04}"), "description": filler } }));
+        org.insert_group(
+            json!({ "profile": { "name": format!("group-{index:04}"), "description": filler } }),
+        );
     }
     org.set_page_size(Collection::Groups, 200);
     let api = Api::new(&server);
@@ -164,7 +195,10 @@ async fn large_groups_page_at_two_hundred() {
         let page = api.get(&url).await;
         pages += 1;
         total += page.ids().len();
-        assert!(page.text.len() > 200 * 2500, "each group carries about 3 KB");
+        assert!(
+            page.text.len() > 200 * 2500,
+            "each group carries about 3 KB"
+        );
         match page.next_link() {
             Some(next) => url = next,
             None => break,
@@ -188,7 +222,9 @@ async fn repeated_membership_is_still_204() {
     let not_yet = api.get("/api/v1/users/00uU0015/groups").await;
     assert!(!not_yet.ids().contains(&"00gOK0014".to_string()));
     for user_id in ["00uU0014", "00uU0015", "00uU0014"] {
-        let answer = api.put(&format!("/api/v1/groups/00gOK0014/users/{user_id}"), None).await;
+        let answer = api
+            .put(&format!("/api/v1/groups/00gOK0014/users/{user_id}"), None)
+            .await;
         assert_eq!(answer.status, 204);
     }
 }
@@ -204,11 +240,17 @@ async fn empty_array_accepted_object_rejected() {
     let fetched = api.get("/api/v1/users/00uU0016").await;
     assert!(fetched.text.contains("\"badgeIds\":[]"));
     let array = api
-        .post("/api/v1/users/00uU0016", json!({ "profile": { "badgeIds": [] } }))
+        .post(
+            "/api/v1/users/00uU0016",
+            json!({ "profile": { "badgeIds": [] } }),
+        )
         .await;
     assert_eq!(array.status, 200);
     let object = api
-        .post("/api/v1/users/00uU0016", json!({ "profile": { "badgeIds": {} } }))
+        .post(
+            "/api/v1/users/00uU0016",
+            json!({ "profile": { "badgeIds": {} } }),
+        )
         .await;
     assert_eq!(object.status, 400);
     assert_eq!(object.error_code(), "E0000001");
@@ -219,7 +261,9 @@ async fn empty_array_accepted_object_rejected() {
 #[tokio::test]
 async fn scripted_errors_for_token_checks() {
     let server = empty_org().await;
-    server.org().insert_user(user("00uU0018", "c.user18@example.com", "C", "User"));
+    server
+        .org()
+        .insert_user(user("00uU0018", "c.user18@example.com", "C", "User"));
     server.script(
         "POST",
         "/api/v1/users",
@@ -243,7 +287,10 @@ async fn scripted_errors_for_token_checks() {
     let api = Api::new(&server);
     assert_eq!(api.get("/api/v1/users/00uU0018").await.status, 200);
     let create = api
-        .post("/api/v1/users", json!({ "profile": {}, "credentials": { "password": { "value": "CANARY-PASS-77" } } }))
+        .post(
+            "/api/v1/users",
+            json!({ "profile": {}, "credentials": { "password": { "value": "CANARY-PASS-77" } } }),
+        )
         .await;
     assert_eq!(create.status, 400);
     assert!(!create.text.contains("CANARY-PASS-77"));

@@ -20,7 +20,11 @@ fn unavailable() -> Reply {
 #[tokio::test]
 async fn scripted_sequence_then_normal() {
     let server = demo_org().await;
-    server.script("GET", "/api/v1/users/me", vec![unavailable(), unavailable(), Reply::Normal]);
+    server.script(
+        "GET",
+        "/api/v1/users/me",
+        vec![unavailable(), unavailable(), Reply::Normal],
+    );
     let api = Api::new(&server);
     let first = api.get("/api/v1/users/me").await;
     assert_eq!(first.status, 503);
@@ -48,21 +52,35 @@ async fn scripted_json_with_headers() {
     let answer = api.post("/api/v1/users", json!({})).await;
     assert_eq!(answer.status, 400);
     assert_eq!(answer.body["errorId"], "oaePLACEHOLDER");
-    assert_eq!(answer.header("x-rate-limit-remaining").as_deref(), Some("7"));
+    assert_eq!(
+        answer.header("x-rate-limit-remaining").as_deref(),
+        Some("7")
+    );
 }
 
 #[tokio::test]
 async fn script_matches_decoded_login_path() {
     let server = demo_org().await;
-    server.script("GET", "/api/v1/users/new.hire@example.com", vec![unavailable()]);
+    server.script(
+        "GET",
+        "/api/v1/users/new.hire@example.com",
+        vec![unavailable()],
+    );
     let api = Api::new(&server);
-    assert_eq!(api.get("/api/v1/users/new.hire%40example.com").await.status, 503);
+    assert_eq!(
+        api.get("/api/v1/users/new.hire%40example.com").await.status,
+        503
+    );
 }
 
 #[tokio::test]
 async fn delay_then_handle() {
     let server = demo_org().await;
-    server.script("*", "/api/v1/groups*", vec![Reply::Delay(Duration::from_millis(300))]);
+    server.script(
+        "*",
+        "/api/v1/groups*",
+        vec![Reply::Delay(Duration::from_millis(300))],
+    );
     let api = Api::new(&server);
     let started = Instant::now();
     let answer = api.get("/api/v1/groups/00g1a2b3c4d5e6f7g8h9").await;
@@ -105,7 +123,11 @@ async fn hold_open_never_answers() {
 #[tokio::test]
 async fn handle_then_hold_commits_the_create() {
     let server = demo_org().await;
-    server.script("POST", "/api/v1/users", vec![Reply::HandleThenHold(Duration::from_secs(60))]);
+    server.script(
+        "POST",
+        "/api/v1/users",
+        vec![Reply::HandleThenHold(Duration::from_secs(60))],
+    );
     let client = reqwest::Client::builder()
         .timeout(Duration::from_millis(500))
         .build()
@@ -186,5 +208,7 @@ async fn start_blocking_inside_spawn_blocking() {
         .unwrap();
     let api = Api::new(&server);
     assert_eq!(api.get("/api/v1/users/me").await.status, 200);
-    tokio::task::spawn_blocking(move || server.shutdown()).await.unwrap();
+    tokio::task::spawn_blocking(move || server.shutdown())
+        .await
+        .unwrap();
 }

@@ -15,7 +15,9 @@ use serde_json::json;
 async fn missing_or_wrong_token_is_401() {
     let server = demo_org().await;
     let api = Api::new(&server);
-    let missing = api.send_with(Method::GET, "/api/v1/users", None, None).await;
+    let missing = api
+        .send_with(Method::GET, "/api/v1/users", None, None)
+        .await;
     assert_eq!(missing.status, 401);
     assert_eq!(missing.error_code(), "E0000011");
     assert_eq!(missing.body["errorSummary"], "Invalid token provided");
@@ -28,7 +30,12 @@ async fn missing_or_wrong_token_is_401() {
         .await;
     assert_eq!(wrong.status, 401);
     let bearer = api
-        .send_with(Method::GET, "/api/v1/users/me", None, Some("Bearer mock-token"))
+        .send_with(
+            Method::GET,
+            "/api/v1/users/me",
+            None,
+            Some("Bearer mock-token"),
+        )
         .await;
     assert_eq!(bearer.status, 401);
 }
@@ -45,12 +52,20 @@ async fn common_headers_on_every_response() {
             "{path}"
         );
         assert!(answer.header("date").unwrap().ends_with(" GMT"), "{path}");
-        for name in ["x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset"] {
-            let value = answer.header(name).unwrap_or_else(|| panic!("{name} on {path}"));
+        for name in [
+            "x-rate-limit-limit",
+            "x-rate-limit-remaining",
+            "x-rate-limit-reset",
+        ] {
+            let value = answer
+                .header(name)
+                .unwrap_or_else(|| panic!("{name} on {path}"));
             assert!(value.parse::<u64>().is_ok(), "{name}: {value}");
         }
     }
-    let unauthorized = api.send_with(Method::GET, "/api/v1/users", None, None).await;
+    let unauthorized = api
+        .send_with(Method::GET, "/api/v1/users", None, None)
+        .await;
     assert!(unauthorized.header("x-rate-limit-remaining").is_some());
 }
 
@@ -80,10 +95,12 @@ async fn bodyless_put_without_length_is_411() {
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();
     assert!(response.starts_with("HTTP/1.1 411"), "{response}");
-    assert!(!server
-        .org()
-        .group_member_ids("00gdemosales00000001")
-        .contains(&"00udemouser000000012".to_string()));
+    assert!(
+        !server
+            .org()
+            .group_member_ids("00gdemosales00000001")
+            .contains(&"00udemouser000000012".to_string())
+    );
 }
 
 #[tokio::test]
@@ -123,7 +140,10 @@ async fn rate_limit_returns_429_then_recovers() {
     assert_eq!(first.header("x-rate-limit-limit").as_deref(), Some("2"));
     assert_eq!(first.header("x-rate-limit-remaining").as_deref(), Some("1"));
     let second = api.get("/api/v1/users?limit=1").await;
-    assert_eq!(second.header("x-rate-limit-remaining").as_deref(), Some("0"));
+    assert_eq!(
+        second.header("x-rate-limit-remaining").as_deref(),
+        Some("0")
+    );
     let third = api.get("/api/v1/users?limit=1").await;
     assert_eq!(third.status, 429);
     assert_eq!(third.error_code(), "E0000047");
@@ -134,7 +154,10 @@ async fn rate_limit_returns_429_then_recovers() {
     assert_eq!(third.header("x-rate-limit-remaining").as_deref(), Some("0"));
     let other_bucket = api.get("/api/v1/groups").await;
     assert_eq!(other_bucket.status, 200);
-    assert_eq!(other_bucket.header("x-rate-limit-limit").as_deref(), Some("100"));
+    assert_eq!(
+        other_bucket.header("x-rate-limit-limit").as_deref(),
+        Some("100")
+    );
 
     let reset: i64 = third.header("x-rate-limit-reset").unwrap().parse().unwrap();
     let now = std::time::SystemTime::now()
@@ -161,7 +184,10 @@ async fn request_log_masks_token() {
     assert_eq!(request.method, "POST");
     assert_eq!(request.path, "/api/v1/users/00u1a2b3c4d5e6f7g8h9");
     assert_eq!(request.query.as_deref(), Some("strict=true"));
-    assert_eq!(request.url(), "/api/v1/users/00u1a2b3c4d5e6f7g8h9?strict=true");
+    assert_eq!(
+        request.url(),
+        "/api/v1/users/00u1a2b3c4d5e6f7g8h9?strict=true"
+    );
     assert_eq!(request.header("authorization"), Some("SSWS ***"));
     assert_eq!(request.body_json().unwrap()["profile"]["title"], "Lead");
     assert!(!format!("{requests:?}").contains("mock-token"));

@@ -30,7 +30,10 @@ async fn name_query_has_no_link_header() {
     let server = demo_org().await;
     let api = Api::new(&server);
     let groups = api.get("/api/v1/groups?q=Engineering").await;
-    assert_eq!(groups.ids(), vec!["00g1a2b3c4d5e6f7g8h9", "00gdemoengmanagers01"]);
+    assert_eq!(
+        groups.ids(),
+        vec!["00g1a2b3c4d5e6f7g8h9", "00gdemoengmanagers01"]
+    );
     assert!(groups.links().is_empty());
     let none = api.get("/api/v1/groups?q=nomatch").await;
     assert_eq!(none.text, "[]");
@@ -40,14 +43,23 @@ async fn name_query_has_no_link_header() {
 async fn search_and_filter_by_type() {
     let server = demo_org().await;
     let api = Api::new(&server);
-    let built_in = api.get("/api/v1/groups?filter=type+eq+%22BUILT_IN%22").await;
-    assert_eq!(built_in.ids(), vec!["00gdemoeveryone00001", "00gdemoadmins0000001"]);
-    let app_groups = api.get("/api/v1/groups?search=type+eq+%22APP_GROUP%22").await;
+    let built_in = api
+        .get("/api/v1/groups?filter=type+eq+%22BUILT_IN%22")
+        .await;
+    assert_eq!(
+        built_in.ids(),
+        vec!["00gdemoeveryone00001", "00gdemoadmins0000001"]
+    );
+    let app_groups = api
+        .get("/api/v1/groups?search=type+eq+%22APP_GROUP%22")
+        .await;
     assert_eq!(app_groups.ids(), vec!["00gdemodomainusers01"]);
-    assert!(app_groups.body[0]["_links"]["source"]["href"]
-        .as_str()
-        .unwrap()
-        .ends_with("/api/v1/apps/0oademoworkday000001"));
+    assert!(
+        app_groups.body[0]["_links"]["source"]["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/v1/apps/0oademoworkday000001")
+    );
     let by_name = api
         .get("/api/v1/groups?search=profile.name+sw+%22fin%22")
         .await;
@@ -79,21 +91,35 @@ async fn membership_rules_by_group_type() {
     let user = "00udemouser000000012";
 
     let okta_group = api
-        .put(&format!("/api/v1/groups/00gdemosales00000001/users/{user}"), None)
+        .put(
+            &format!("/api/v1/groups/00gdemosales00000001/users/{user}"),
+            None,
+        )
         .await;
     assert_eq!(okta_group.status, 204);
     assert!(okta_group.text.is_empty());
     let again = api
-        .put(&format!("/api/v1/groups/00gdemosales00000001/users/{user}"), None)
+        .put(
+            &format!("/api/v1/groups/00gdemosales00000001/users/{user}"),
+            None,
+        )
         .await;
     assert_eq!(again.status, 204);
-    assert!(server
-        .org()
-        .group_member_ids("00gdemosales00000001")
-        .contains(&user.to_string()));
+    assert!(
+        server
+            .org()
+            .group_member_ids("00gdemosales00000001")
+            .contains(&user.to_string())
+    );
 
-    for group in ["00gdemodomainusers01", "00gdemoeveryone00001", "00gdemoadmins0000001"] {
-        let denied = api.put(&format!("/api/v1/groups/{group}/users/{user}"), None).await;
+    for group in [
+        "00gdemodomainusers01",
+        "00gdemoeveryone00001",
+        "00gdemoadmins0000001",
+    ] {
+        let denied = api
+            .put(&format!("/api/v1/groups/{group}/users/{user}"), None)
+            .await;
         assert_eq!(denied.status, 403, "{group}");
         assert_eq!(denied.error_code(), "E0000006");
         assert_eq!(
@@ -106,16 +132,20 @@ async fn membership_rules_by_group_type() {
         .delete(&format!("/api/v1/groups/00gdemosales00000001/users/{user}"))
         .await;
     assert_eq!(removed.status, 204);
-    assert!(!server
-        .org()
-        .group_member_ids("00gdemosales00000001")
-        .contains(&user.to_string()));
+    assert!(
+        !server
+            .org()
+            .group_member_ids("00gdemosales00000001")
+            .contains(&user.to_string())
+    );
 
     let missing_user = api
         .put("/api/v1/groups/00gdemosales00000001/users/00unobody", None)
         .await;
     assert_eq!(missing_user.status, 404);
-    let missing_group = api.put(&format!("/api/v1/groups/00gnothing/users/{user}"), None).await;
+    let missing_group = api
+        .put(&format!("/api/v1/groups/00gnothing/users/{user}"), None)
+        .await;
     assert_eq!(missing_group.status, 404);
 }
 
@@ -143,6 +173,8 @@ async fn members_list_pages() {
 async fn expand_stats_counts_members() {
     let server = demo_org().await;
     let api = Api::new(&server);
-    let group = api.get("/api/v1/groups/00g1a2b3c4d5e6f7g8h9?expand=stats").await;
+    let group = api
+        .get("/api/v1/groups/00g1a2b3c4d5e6f7g8h9?expand=stats")
+        .await;
     assert_eq!(group.body["_embedded"]["stats"]["usersCount"], 10);
 }

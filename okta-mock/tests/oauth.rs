@@ -22,11 +22,15 @@ enum Key {
 
 impl Key {
     fn rsa() -> Key {
-        Key::Rsa(Box::new(rsa::RsaPrivateKey::from_pkcs8_pem(RSA_KEY_PEM).unwrap()))
+        Key::Rsa(Box::new(
+            rsa::RsaPrivateKey::from_pkcs8_pem(RSA_KEY_PEM).unwrap(),
+        ))
     }
 
     fn ec() -> Key {
-        Key::Ec(p256::ecdsa::SigningKey::random(&mut p256::elliptic_curve::rand_core::OsRng))
+        Key::Ec(p256::ecdsa::SigningKey::random(
+            &mut p256::elliptic_curve::rand_core::OsRng,
+        ))
     }
 
     fn alg(&self) -> &'static str {
@@ -102,7 +106,13 @@ fn assertion(key: &Key, client_id: &str, audience: &str, expires_in: i64) -> Str
     key.sign(&header, &claims)
 }
 
-fn proof(key: &Key, method: &str, url: &str, nonce: Option<&str>, access_token: Option<&str>) -> String {
+fn proof(
+    key: &Key,
+    method: &str,
+    url: &str,
+    nonce: Option<&str>,
+    access_token: Option<&str>,
+) -> String {
     let header = json!({ "typ": "dpop+jwt", "alg": key.alg(), "jwk": key.public_jwk("dpop") });
     let mut claims = json!({ "htm": method, "htu": url, "iat": now(), "jti": unique_id() });
     if let Some(nonce) = nonce {
@@ -114,7 +124,14 @@ fn proof(key: &Key, method: &str, url: &str, nonce: Option<&str>, access_token: 
     key.sign(&header, &claims)
 }
 
-fn register(server: &MockServer, client_id: &str, key: &Key, scopes: &[&str], require_dpop: bool, resource_nonce: bool) {
+fn register(
+    server: &MockServer,
+    client_id: &str,
+    key: &Key,
+    scopes: &[&str],
+    require_dpop: bool,
+    resource_nonce: bool,
+) {
     server.org().register_oauth_client(OAuthClient {
         client_id: client_id.to_string(),
         jwks: vec![key.public_jwk("key-1")],
@@ -144,7 +161,9 @@ async fn token_request(server: &MockServer, form: &[(&str, &str)], dpop: Option<
 fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (byte as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
             _ => format!("%{byte:02X}"),
         })
         .collect()
@@ -154,14 +173,23 @@ fn token_url(server: &MockServer) -> String {
     format!("{}/oauth2/v1/token", server.url())
 }
 
-async fn client_credentials(server: &MockServer, key: &Key, client_id: &str, scope: &str, dpop: Option<String>) -> Answer {
+async fn client_credentials(
+    server: &MockServer,
+    key: &Key,
+    client_id: &str,
+    scope: &str,
+    dpop: Option<String>,
+) -> Answer {
     let assertion = assertion(key, client_id, &token_url(server), 300);
     token_request(
         server,
         &[
             ("grant_type", "client_credentials"),
             ("scope", scope),
-            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
             ("client_assertion", &assertion),
         ],
         dpop,
@@ -173,8 +201,22 @@ async fn client_credentials(server: &MockServer, key: &Key, client_id: &str, sco
 async fn rs256_bearer_token_with_read_scope() {
     let server = demo_org().await;
     let key = Key::rsa();
-    register(&server, "0oaservice0000000001", &key, &["okta.users.read", "okta.apps.read"], false, false);
-    let token = client_credentials(&server, &key, "0oaservice0000000001", "okta.users.read", None).await;
+    register(
+        &server,
+        "0oaservice0000000001",
+        &key,
+        &["okta.users.read", "okta.apps.read"],
+        false,
+        false,
+    );
+    let token = client_credentials(
+        &server,
+        &key,
+        "0oaservice0000000001",
+        "okta.users.read",
+        None,
+    )
+    .await;
     assert_eq!(token.status, 200, "{}", token.text);
     assert_eq!(token.body["token_type"], "Bearer");
     assert_eq!(token.body["expires_in"], 3600);
@@ -185,25 +227,44 @@ async fn rs256_bearer_token_with_read_scope() {
 
     let api = Api::new(&server);
     let bearer = format!("Bearer {access}");
-    let users = api.send_with(Method::GET, "/api/v1/users?limit=2", None, Some(&bearer)).await;
+    let users = api
+        .send_with(Method::GET, "/api/v1/users?limit=2", None, Some(&bearer))
+        .await;
     assert_eq!(users.status, 200);
     assert_eq!(users.ids().len(), 2);
 
     let create = api
-        .send_with(Method::POST, "/api/v1/users", Some(json!({ "profile": {} })), Some(&bearer))
+        .send_with(
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({ "profile": {} })),
+            Some(&bearer),
+        )
         .await;
     assert_eq!(create.status, 403);
     assert_eq!(create.error_code(), "E0000006");
     let challenge = create.header("www-authenticate").unwrap();
-    assert!(challenge.contains("error=\"insufficient_scope\""), "{challenge}");
-    assert!(challenge.contains("scope=\"okta.users.manage\""), "{challenge}");
+    assert!(
+        challenge.contains("error=\"insufficient_scope\""),
+        "{challenge}"
+    );
+    assert!(
+        challenge.contains("scope=\"okta.users.manage\""),
+        "{challenge}"
+    );
 
-    let groups = api.send_with(Method::GET, "/api/v1/groups", None, Some(&bearer)).await;
+    let groups = api
+        .send_with(Method::GET, "/api/v1/groups", None, Some(&bearer))
+        .await;
     assert_eq!(groups.status, 403);
-    let apps = api.send_with(Method::GET, "/api/v1/apps", None, Some(&bearer)).await;
+    let apps = api
+        .send_with(Method::GET, "/api/v1/apps", None, Some(&bearer))
+        .await;
     assert_eq!(apps.status, 403, "the token was not issued okta.apps.read");
 
-    let unknown = api.send_with(Method::GET, "/api/v1/users", None, Some("Bearer nope")).await;
+    let unknown = api
+        .send_with(Method::GET, "/api/v1/users", None, Some("Bearer nope"))
+        .await;
     assert_eq!(unknown.status, 401);
     assert_eq!(unknown.error_code(), "E0000011");
 }
@@ -212,8 +273,22 @@ async fn rs256_bearer_token_with_read_scope() {
 async fn es256_manage_scope_writes_and_reads() {
     let server = demo_org().await;
     let key = Key::ec();
-    register(&server, "0oaservice0000000002", &key, &["okta.users.manage", "okta.groups.manage"], false, false);
-    let token = client_credentials(&server, &key, "0oaservice0000000002", "okta.users.manage okta.groups.manage", None).await;
+    register(
+        &server,
+        "0oaservice0000000002",
+        &key,
+        &["okta.users.manage", "okta.groups.manage"],
+        false,
+        false,
+    );
+    let token = client_credentials(
+        &server,
+        &key,
+        "0oaservice0000000002",
+        "okta.users.manage okta.groups.manage",
+        None,
+    )
+    .await;
     assert_eq!(token.status, 200, "{}", token.text);
     let bearer = format!("Bearer {}", token.body["access_token"].as_str().unwrap());
     let api = Api::new(&server);
@@ -226,11 +301,22 @@ async fn es256_manage_scope_writes_and_reads() {
         )
         .await;
     assert_eq!(created.status, 200);
-    let read = api.send_with(Method::GET, "/api/v1/users/svc.user@example.com", None, Some(&bearer)).await;
+    let read = api
+        .send_with(
+            Method::GET,
+            "/api/v1/users/svc.user@example.com",
+            None,
+            Some(&bearer),
+        )
+        .await;
     assert_eq!(read.status, 200);
-    let groups = api.send_with(Method::GET, "/api/v1/groups?limit=1", None, Some(&bearer)).await;
+    let groups = api
+        .send_with(Method::GET, "/api/v1/groups?limit=1", None, Some(&bearer))
+        .await;
     assert_eq!(groups.status, 200);
-    let me = api.send_with(Method::GET, "/api/v1/users/me", None, Some(&bearer)).await;
+    let me = api
+        .send_with(Method::GET, "/api/v1/users/me", None, Some(&bearer))
+        .await;
     assert_eq!(me.status, 404, "a service app token has no user");
 }
 
@@ -238,34 +324,94 @@ async fn es256_manage_scope_writes_and_reads() {
 async fn token_endpoint_rejects_bad_requests() {
     let server = demo_org().await;
     let key = Key::rsa();
-    register(&server, "0oaservice0000000003", &key, &["okta.users.read"], false, false);
+    register(
+        &server,
+        "0oaservice0000000003",
+        &key,
+        &["okta.users.read"],
+        false,
+        false,
+    );
     let url = token_url(&server);
-    let assertion_type = ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+    let assertion_type = (
+        "client_assertion_type",
+        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+    );
 
-    let wrong_key = client_credentials(&server, &Key::ec(), "0oaservice0000000003", "okta.users.read", None).await;
+    let wrong_key = client_credentials(
+        &server,
+        &Key::ec(),
+        "0oaservice0000000003",
+        "okta.users.read",
+        None,
+    )
+    .await;
     assert_eq!(wrong_key.status, 401);
     assert_eq!(wrong_key.body["error"], "invalid_client");
 
-    let unregistered = client_credentials(&server, &key, "0oaunknown", "okta.users.read", None).await;
+    let unregistered =
+        client_credentials(&server, &key, "0oaunknown", "okta.users.read", None).await;
     assert_eq!(unregistered.status, 401);
     assert_eq!(unregistered.body["error"], "invalid_client");
 
     let expired = assertion(&key, "0oaservice0000000003", &url, -10);
-    let answer = token_request(&server, &[("grant_type", "client_credentials"), ("scope", "okta.users.read"), assertion_type, ("client_assertion", &expired)], None).await;
+    let answer = token_request(
+        &server,
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", "okta.users.read"),
+            assertion_type,
+            ("client_assertion", &expired),
+        ],
+        None,
+    )
+    .await;
     assert_eq!(answer.body["error"], "invalid_client");
-    assert!(answer.body["error_description"].as_str().unwrap().contains("expired"));
+    assert!(
+        answer.body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
 
-    let wrong_audience = assertion(&key, "0oaservice0000000003", "https://elsewhere.example.com/oauth2/v1/token", 300);
-    let answer = token_request(&server, &[("grant_type", "client_credentials"), ("scope", "okta.users.read"), assertion_type, ("client_assertion", &wrong_audience)], None).await;
+    let wrong_audience = assertion(
+        &key,
+        "0oaservice0000000003",
+        "https://elsewhere.example.com/oauth2/v1/token",
+        300,
+    );
+    let answer = token_request(
+        &server,
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", "okta.users.read"),
+            assertion_type,
+            ("client_assertion", &wrong_audience),
+        ],
+        None,
+    )
+    .await;
     assert_eq!(answer.body["error"], "invalid_client");
 
     let once = assertion(&key, "0oaservice0000000003", &url, 300);
-    let form = [("grant_type", "client_credentials"), ("scope", "okta.users.read"), assertion_type, ("client_assertion", once.as_str())];
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("scope", "okta.users.read"),
+        assertion_type,
+        ("client_assertion", once.as_str()),
+    ];
     assert_eq!(token_request(&server, &form, None).await.status, 200);
     let replayed = token_request(&server, &form, None).await;
     assert_eq!(replayed.status, 401, "a client assertion is single-use");
 
-    let not_granted = client_credentials(&server, &key, "0oaservice0000000003", "okta.users.manage", None).await;
+    let not_granted = client_credentials(
+        &server,
+        &key,
+        "0oaservice0000000003",
+        "okta.users.manage",
+        None,
+    )
+    .await;
     assert_eq!(not_granted.status, 400);
     assert_eq!(not_granted.body["error"], "invalid_scope");
     let no_scope = client_credentials(&server, &key, "0oaservice0000000003", "", None).await;
@@ -281,25 +427,67 @@ async fn dpop_nonce_then_bound_token() {
     let server = demo_org().await;
     let key = Key::rsa();
     let dpop_key = Key::ec();
-    register(&server, "0oaservice0000000004", &key, &["okta.users.read"], true, false);
+    register(
+        &server,
+        "0oaservice0000000004",
+        &key,
+        &["okta.users.read"],
+        true,
+        false,
+    );
     let url = token_url(&server);
 
-    let without_proof = client_credentials(&server, &key, "0oaservice0000000004", "okta.users.read", None).await;
+    let without_proof = client_credentials(
+        &server,
+        &key,
+        "0oaservice0000000004",
+        "okta.users.read",
+        None,
+    )
+    .await;
     assert_eq!(without_proof.status, 400);
     assert_eq!(without_proof.body["error"], "invalid_dpop_proof");
     let needs_nonce = {
         let proof = proof(&dpop_key, "POST", &url, None, None);
         let assertion = assertion(&key, "0oaservice0000000004", &url, 300);
-        token_request(&server, &[("grant_type", "client_credentials"), ("scope", "okta.users.read"), ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"), ("client_assertion", &assertion)], Some(proof)).await
+        token_request(
+            &server,
+            &[
+                ("grant_type", "client_credentials"),
+                ("scope", "okta.users.read"),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", &assertion),
+            ],
+            Some(proof),
+        )
+        .await
     };
     assert_eq!(needs_nonce.status, 400);
     assert_eq!(needs_nonce.body["error"], "use_dpop_nonce");
-    let nonce = needs_nonce.header("dpop-nonce").expect("a DPoP-Nonce header");
+    let nonce = needs_nonce
+        .header("dpop-nonce")
+        .expect("a DPoP-Nonce header");
 
     let granted = {
         let proof = proof(&dpop_key, "POST", &url, Some(&nonce), None);
         let assertion = assertion(&key, "0oaservice0000000004", &url, 300);
-        token_request(&server, &[("grant_type", "client_credentials"), ("scope", "okta.users.read"), ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"), ("client_assertion", &assertion)], Some(proof)).await
+        token_request(
+            &server,
+            &[
+                ("grant_type", "client_credentials"),
+                ("scope", "okta.users.read"),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", &assertion),
+            ],
+            Some(proof),
+        )
+        .await
     };
     assert_eq!(granted.status, 200, "{}", granted.text);
     assert_eq!(granted.body["token_type"], "DPoP");
@@ -307,7 +495,14 @@ async fn dpop_nonce_then_bound_token() {
 
     let api = Api::new(&server);
     let users_url = format!("{}/api/v1/users", server.url());
-    let as_bearer = api.send_with(Method::GET, "/api/v1/users", None, Some(&format!("Bearer {access}"))).await;
+    let as_bearer = api
+        .send_with(
+            Method::GET,
+            "/api/v1/users",
+            None,
+            Some(&format!("Bearer {access}")),
+        )
+        .await;
     assert_eq!(as_bearer.status, 401);
 
     let call = |proof: String| {
@@ -327,10 +522,29 @@ async fn dpop_nonce_then_bound_token() {
     let ok = call(proof(&dpop_key, "GET", &users_url, None, Some(&access))).await;
     assert_eq!(ok.status, 200, "{}", ok.text);
 
-    let wrong_ath = call(proof(&dpop_key, "GET", &users_url, None, Some("another token"))).await;
+    let wrong_ath = call(proof(
+        &dpop_key,
+        "GET",
+        &users_url,
+        None,
+        Some("another token"),
+    ))
+    .await;
     assert_eq!(wrong_ath.status, 401);
-    assert!(wrong_ath.header("www-authenticate").unwrap().contains("invalid_dpop_proof"));
-    let wrong_url = call(proof(&dpop_key, "GET", &format!("{}/api/v1/groups", server.url()), None, Some(&access))).await;
+    assert!(
+        wrong_ath
+            .header("www-authenticate")
+            .unwrap()
+            .contains("invalid_dpop_proof")
+    );
+    let wrong_url = call(proof(
+        &dpop_key,
+        "GET",
+        &format!("{}/api/v1/groups", server.url()),
+        None,
+        Some(&access),
+    ))
+    .await;
     assert_eq!(wrong_url.status, 401);
     let other_key = call(proof(&Key::ec(), "GET", &users_url, None, Some(&access))).await;
     assert_eq!(other_key.status, 401);
@@ -341,14 +555,34 @@ async fn resource_nonce_challenge() {
     let server = demo_org().await;
     let key = Key::ec();
     let dpop_key = Key::ec();
-    register(&server, "0oaservice0000000005", &key, &["okta.groups.read"], true, true);
+    register(
+        &server,
+        "0oaservice0000000005",
+        &key,
+        &["okta.groups.read"],
+        true,
+        true,
+    );
     let url = token_url(&server);
     let request_token = |nonce: Option<String>| {
         let proof = proof(&dpop_key, "POST", &url, nonce.as_deref(), None);
         let assertion = assertion(&key, "0oaservice0000000005", &url, 300);
         let server = &server;
         async move {
-            token_request(server, &[("grant_type", "client_credentials"), ("scope", "okta.groups.read"), ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"), ("client_assertion", &assertion)], Some(proof)).await
+            token_request(
+                server,
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("scope", "okta.groups.read"),
+                    (
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    ),
+                    ("client_assertion", &assertion),
+                ],
+                Some(proof),
+            )
+            .await
         }
     };
     let nonce = request_token(None).await.header("dpop-nonce").unwrap();
@@ -356,7 +590,13 @@ async fn resource_nonce_challenge() {
     let access = granted.body["access_token"].as_str().unwrap().to_string();
     let groups_url = format!("{}/api/v1/groups", server.url());
     let send = |nonce: Option<String>| {
-        let proof = proof(&dpop_key, "GET", &groups_url, nonce.as_deref(), Some(&access));
+        let proof = proof(
+            &dpop_key,
+            "GET",
+            &groups_url,
+            nonce.as_deref(),
+            Some(&access),
+        );
         let authorization = format!("DPoP {access}");
         let groups_url = groups_url.clone();
         async move {
@@ -374,7 +614,12 @@ async fn resource_nonce_challenge() {
     };
     let challenged = send(None).await;
     assert_eq!(challenged.status, 401);
-    assert!(challenged.header("www-authenticate").unwrap().contains("use_dpop_nonce"));
+    assert!(
+        challenged
+            .header("www-authenticate")
+            .unwrap()
+            .contains("use_dpop_nonce")
+    );
     let nonce = challenged.header("dpop-nonce").unwrap();
     let answered = send(Some(nonce)).await;
     assert_eq!(answered.status, 200, "{}", answered.text);

@@ -140,7 +140,11 @@ impl Schemas {
             body.as_array().is_some_and(|items| !items.is_empty()),
             "{label}: expected a non-empty list"
         );
-        self.check(label, json!({ "type": "array", "items": self.named(name) }), body)
+        self.check(
+            label,
+            json!({ "type": "array", "items": self.named(name) }),
+            body,
+        )
     }
 
     /// Validates an app against `Application` and against the schema its
@@ -199,9 +203,17 @@ async fn fake_bodies_match_the_spec() {
         let id = user["id"].as_str().unwrap();
         let single = api.get(&format!("/api/v1/users/{id}")).await;
         expect_status(&single, 200, id);
-        problems.extend(schemas.check_one(&format!("GET /users/{id}"), "UserGetSingleton", &single.body));
+        problems.extend(schemas.check_one(
+            &format!("GET /users/{id}"),
+            "UserGetSingleton",
+            &single.body,
+        ));
         let groups = api.get(&format!("/api/v1/users/{id}/groups")).await;
-        problems.extend(schemas.check_list(&format!("GET /users/{id}/groups"), "Group", &groups.body));
+        problems.extend(schemas.check_list(
+            &format!("GET /users/{id}/groups"),
+            "Group",
+            &groups.body,
+        ));
     }
     let me = api.get("/api/v1/users/me").await;
     problems.extend(schemas.check_one("GET /users/me", "UserGetSingleton", &me.body));
@@ -216,7 +228,10 @@ async fn fake_bodies_match_the_spec() {
     problems.extend(schemas.check_one("POST /users", "User", &created.body));
     let id = created.body["id"].as_str().unwrap().to_string();
     let updated = api
-        .post(&format!("/api/v1/users/{id}"), json!({ "profile": { "title": "Tester" } }))
+        .post(
+            &format!("/api/v1/users/{id}"),
+            json!({ "profile": { "title": "Tester" } }),
+        )
         .await;
     problems.extend(schemas.check_one("POST /users/{id}", "User", &updated.body));
     let replaced = api
@@ -234,7 +249,10 @@ async fn fake_bodies_match_the_spec() {
         .await;
     let staged_id = staged.body["id"].as_str().unwrap().to_string();
     let token = api
-        .post(&format!("/api/v1/users/{staged_id}/lifecycle/activate?sendEmail=false"), json!({}))
+        .post(
+            &format!("/api/v1/users/{staged_id}/lifecycle/activate?sendEmail=false"),
+            json!({}),
+        )
         .await;
     expect_status(&token, 200, "activate");
     problems.extend(schemas.check_one("POST activate", "UserActivationToken", &token.body));
@@ -248,8 +266,16 @@ async fn fake_bodies_match_the_spec() {
         let single = api.get(&format!("/api/v1/groups/{id}")).await;
         problems.extend(schemas.check_one(&format!("GET /groups/{id}"), "Group", &single.body));
         let members = api.get(&format!("/api/v1/groups/{id}/users")).await;
-        if members.body.as_array().is_some_and(|items| !items.is_empty()) {
-            problems.extend(schemas.check_list(&format!("GET /groups/{id}/users"), "User", &members.body));
+        if members
+            .body
+            .as_array()
+            .is_some_and(|items| !items.is_empty())
+        {
+            problems.extend(schemas.check_list(
+                &format!("GET /groups/{id}/users"),
+                "User",
+                &members.body,
+            ));
         }
     }
 
@@ -266,17 +292,37 @@ async fn fake_bodies_match_the_spec() {
         api.get("/api/v1/groups/00gnothing").await,
         api.get("/api/v1/users?after=nothing").await,
         api.get("/api/v1/users?search=bad").await,
-        api.post("/api/v1/users", json!({ "profile": { "login": "x" } })).await,
-        api.post("/api/v1/users/00u1a2b3c4d5e6f7g8h9/lifecycle/reactivate", json!({})).await,
-        api.put("/api/v1/groups/00gdemoeveryone00001/users/00u1a2b3c4d5e6f7g8h9", None).await,
+        api.post("/api/v1/users", json!({ "profile": { "login": "x" } }))
+            .await,
+        api.post(
+            "/api/v1/users/00u1a2b3c4d5e6f7g8h9/lifecycle/reactivate",
+            json!({}),
+        )
+        .await,
+        api.put(
+            "/api/v1/groups/00gdemoeveryone00001/users/00u1a2b3c4d5e6f7g8h9",
+            None,
+        )
+        .await,
         api.send(Method::PATCH, "/api/v1/users", None).await,
         api.get("/api/v1/nothing").await,
-        api.send_with(Method::GET, "/api/v1/users", None, None).await,
+        api.send_with(Method::GET, "/api/v1/users", None, None)
+            .await,
     ];
     for answer in &errors {
         assert!(answer.status >= 400, "{}", answer.text);
-        problems.extend(schemas.check_one(&format!("error {}", answer.status), "Error", &answer.body));
-        for key in ["errorCode", "errorSummary", "errorLink", "errorId", "errorCauses"] {
+        problems.extend(schemas.check_one(
+            &format!("error {}", answer.status),
+            "Error",
+            &answer.body,
+        ));
+        for key in [
+            "errorCode",
+            "errorSummary",
+            "errorLink",
+            "errorId",
+            "errorCauses",
+        ] {
             assert!(answer.body.get(key).is_some(), "{key} in {}", answer.text);
         }
     }
@@ -313,7 +359,8 @@ fn check_recordings(schemas: &Schemas) -> (usize, Vec<String>) {
     for entry in std::fs::read_dir(&recorded).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let recording: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let recording: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let body = &recording["response"]["body"];
         let schema = if name.starts_with("error-") {
             "Error"
@@ -355,9 +402,16 @@ fn recorded_bodies_match_the_spec() {
 #[test]
 fn every_spec_gap_is_needed() {
     for skipped in SPEC_GAPS {
-        let gaps: Vec<(&str, &str)> = SPEC_GAPS.iter().copied().filter(|gap| gap != skipped).collect();
+        let gaps: Vec<(&str, &str)> = SPEC_GAPS
+            .iter()
+            .copied()
+            .filter(|gap| gap != skipped)
+            .collect();
         let (_, problems) = check_recordings(&Schemas::with_gaps(&gaps));
-        assert!(!problems.is_empty(), "{skipped:?} is not needed by any recording");
+        assert!(
+            !problems.is_empty(),
+            "{skipped:?} is not needed by any recording"
+        );
     }
 }
 
@@ -365,8 +419,24 @@ fn every_spec_gap_is_needed() {
 #[test]
 fn validator_rejects_wrong_shapes() {
     let schemas = Schemas::new();
-    assert!(!schemas.check_one("user", "User", &json!({ "status": "NOPE" })).is_empty());
-    assert!(!schemas.check_one("user", "User", &json!({ "profile": { "email": 5 } })).is_empty());
-    assert!(!schemas.check_one("group", "Group", &json!({ "type": "SOMETHING" })).is_empty());
-    assert!(schemas.check_one("user", "User", &json!({ "activated": null })).is_empty());
+    assert!(
+        !schemas
+            .check_one("user", "User", &json!({ "status": "NOPE" }))
+            .is_empty()
+    );
+    assert!(
+        !schemas
+            .check_one("user", "User", &json!({ "profile": { "email": 5 } }))
+            .is_empty()
+    );
+    assert!(
+        !schemas
+            .check_one("group", "Group", &json!({ "type": "SOMETHING" }))
+            .is_empty()
+    );
+    assert!(
+        schemas
+            .check_one("user", "User", &json!({ "activated": null }))
+            .is_empty()
+    );
 }

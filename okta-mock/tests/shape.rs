@@ -17,7 +17,8 @@ use serde_json::{Value, json};
 
 /// Keys whose value is a timestamp that Okta returns as null until the
 /// event happens; null and a string are the same shape there.
-const NULLABLE_TIMESTAMPS: &[&str] = &["activated", "statusChanged", "lastLogin", "passwordChanged"];
+const NULLABLE_TIMESTAMPS: &[&str] =
+    &["activated", "statusChanged", "lastLogin", "passwordChanged"];
 
 fn recorded_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/okta-reference/recorded")
@@ -37,7 +38,9 @@ fn recorded_body(name: &str) -> Value {
 /// Returns the recorded request's path and query with the host removed.
 fn recorded_target(recording: &Value) -> String {
     let url = recording["request"]["url"].as_str().unwrap();
-    url.strip_prefix("https://example.okta.com").unwrap().to_string()
+    url.strip_prefix("https://example.okta.com")
+        .unwrap()
+        .to_string()
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -55,19 +58,31 @@ fn kind(value: &Value) -> &'static str {
 /// Replaces array indexes in a path with `*` so tolerations name them once.
 fn pattern(path: &str) -> String {
     path.split('/')
-        .map(|part| if part.parse::<usize>().is_ok() { "*" } else { part })
+        .map(|part| {
+            if part.parse::<usize>().is_ok() {
+                "*"
+            } else {
+                part
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
 
-fn compare(path: &str, recorded: &Value, fake: &Value, tolerated: &[&str], problems: &mut Vec<String>) {
+fn compare(
+    path: &str,
+    recorded: &Value,
+    fake: &Value,
+    tolerated: &[&str],
+    problems: &mut Vec<String>,
+) {
     if tolerated.contains(&pattern(path).as_str()) {
         return;
     }
     let last_key = path.rsplit('/').next().unwrap_or_default();
     if kind(recorded) != kind(fake) {
-        let nullable = NULLABLE_TIMESTAMPS.contains(&last_key)
-            && (recorded.is_null() || fake.is_null());
+        let nullable =
+            NULLABLE_TIMESTAMPS.contains(&last_key) && (recorded.is_null() || fake.is_null());
         if !nullable {
             problems.push(format!(
                 "{path}: recorded {} but fake {}",
@@ -141,16 +156,32 @@ fn check(name: &str, answer: &Answer, base: &str, tolerated: &[&str]) {
     let response = &recording["response"];
     let mut problems = Vec::new();
     if answer.status != response["status"].as_u64().unwrap() as u16 {
-        problems.push(format!("status: recorded {} but fake {}", response["status"], answer.status));
+        problems.push(format!(
+            "status: recorded {} but fake {}",
+            response["status"], answer.status
+        ));
     }
     let headers = &response["headers"];
     if let Some(content_type) = header(headers, "content-type") {
         let fake = answer.header("content-type").unwrap_or_default();
-        if !fake.starts_with("application/json") || !content_type.as_str().unwrap().starts_with("application/json") {
-            problems.push(format!("content-type: recorded {content_type} but fake {fake}"));
+        if !fake.starts_with("application/json")
+            || !content_type
+                .as_str()
+                .unwrap()
+                .starts_with("application/json")
+        {
+            problems.push(format!(
+                "content-type: recorded {content_type} but fake {fake}"
+            ));
         }
     }
-    for name in ["date", "etag", "x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset"] {
+    for name in [
+        "date",
+        "etag",
+        "x-rate-limit-limit",
+        "x-rate-limit-remaining",
+        "x-rate-limit-reset",
+    ] {
         if header(headers, name).is_some() && answer.header(name).is_none() {
             problems.push(format!("header {name} missing from the fake"));
         }
@@ -160,11 +191,22 @@ fn check(name: &str, answer: &Answer, base: &str, tolerated: &[&str]) {
         .map(|values| {
             values
                 .iter()
-                .map(|value| without_cursor(&value.as_str().unwrap().replace("https://example.okta.com", base)))
+                .map(|value| {
+                    without_cursor(
+                        &value
+                            .as_str()
+                            .unwrap()
+                            .replace("https://example.okta.com", base),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
-    let fake_links: Vec<String> = answer.links().iter().map(|link| without_cursor(link)).collect();
+    let fake_links: Vec<String> = answer
+        .links()
+        .iter()
+        .map(|link| without_cursor(link))
+        .collect();
     for link in &recorded_links {
         if !fake_links.contains(link) {
             problems.push(format!("link {link} missing; fake sent {fake_links:?}"));
@@ -172,7 +214,9 @@ fn check(name: &str, answer: &Answer, base: &str, tolerated: &[&str]) {
     }
     // Only the 2020 recordings keep a single Link value; newer ones keep all.
     if recorded_links.len() > 1 && recorded_links.len() != fake_links.len() {
-        problems.push(format!("link values: recorded {recorded_links:?} but fake {fake_links:?}"));
+        problems.push(format!(
+            "link values: recorded {recorded_links:?} but fake {fake_links:?}"
+        ));
     }
     let recorded_body = &response["body"];
     if recorded_body.is_null() {
@@ -204,7 +248,9 @@ async fn users_list_pages() {
     insert_recorded_users(&server, &["users-list-page1.json", "users-list-page2.json"]);
     server.org().insert_user(json!({ "status": "STAGED", "credentials": { "password": {} }, "profile": { "firstName": "Third", "lastName": "User", "login": "third.user@example.com", "email": "third.user@example.com", "mobilePhone": null, "secondEmail": null } }));
     let api = Api::new(&server);
-    let page1 = api.get(&recorded_target(&load("users-list-page1.json"))).await;
+    let page1 = api
+        .get(&recorded_target(&load("users-list-page1.json")))
+        .await;
     check("users-list-page1.json", &page1, &api.base, &[]);
     let page2 = api.get(&page1.next_link().unwrap()).await;
     check("users-list-page2.json", &page2, &api.base, &[]);
@@ -216,7 +262,9 @@ async fn users_search_page() {
     insert_recorded_users(&server, &["users-search-page1.json"]);
     server.org().insert_user(json!({ "status": "PROVISIONED", "credentials": {}, "profile": { "firstName": "Test", "lastName": "User", "login": "another.test@example.com", "email": "another.test@example.com" } }));
     let api = Api::new(&server);
-    let answer = api.get(&recorded_target(&load("users-search-page1.json"))).await;
+    let answer = api
+        .get(&recorded_target(&load("users-search-page1.json")))
+        .await;
     check("users-search-page1.json", &answer, &api.base, &[]);
 }
 
@@ -227,16 +275,26 @@ async fn user_get_by_id_and_login() {
     let api = Api::new(&server);
     let by_id = api.get(&recorded_target(&load("user-get.json"))).await;
     check("user-get.json", &by_id, &api.base, &[]);
-    let by_login = api.get(&recorded_target(&load("user-get-by-login.json"))).await;
+    let by_login = api
+        .get(&recorded_target(&load("user-get-by-login.json")))
+        .await;
     // The 2020 org did not offer resetFactors on a staged user yet.
-    check("user-get-by-login.json", &by_login, &api.base, &["/_links/resetFactors"]);
+    check(
+        "user-get-by-login.json",
+        &by_login,
+        &api.base,
+        &["/_links/resetFactors"],
+    );
 }
 
 async fn replay_write(server: &MockServer, name: &str) -> Answer {
     let recording = load(name);
-    let method = Method::from_bytes(recording["request"]["method"].as_str().unwrap().as_bytes()).unwrap();
+    let method =
+        Method::from_bytes(recording["request"]["method"].as_str().unwrap().as_bytes()).unwrap();
     let body = recording["request"].get("body").cloned();
-    Api::new(server).send(method, &recorded_target(&recording), body).await
+    Api::new(server)
+        .send(method, &recorded_target(&recording), body)
+        .await
 }
 
 #[tokio::test]
@@ -256,7 +314,10 @@ async fn user_creates() {
 async fn user_update_and_replace() {
     let server = empty_org().await;
     let mut before = recorded_body("user-update-partial-post.json");
-    before["profile"].as_object_mut().unwrap().remove("nickName");
+    before["profile"]
+        .as_object_mut()
+        .unwrap()
+        .remove("nickName");
     server.org().insert_user(before);
     let answer = replay_write(&server, "user-update-partial-post.json").await;
     check("user-update-partial-post.json", &answer, &server.url(), &[]);
@@ -287,29 +348,66 @@ async fn user_blocks_feature_not_enabled() {
     let server = empty_org().await;
     server.org().insert_user(json!({ "id": "00uqrkqis03rqAuOk5d7", "profile": { "firstName": "Test", "lastName": "User", "login": "test.user-blocks@example.com", "email": "test.user-blocks@example.com" } }));
     let api = Api::new(&server);
-    let answer = api.get(&recorded_target(&load("error-feature-not-enabled-401.json"))).await;
-    check("error-feature-not-enabled-401.json", &answer, &api.base, &[]);
-    assert_eq!(answer.body["errorSummary"], recorded_body("error-feature-not-enabled-401.json")["errorSummary"]);
+    let answer = api
+        .get(&recorded_target(&load(
+            "error-feature-not-enabled-401.json",
+        )))
+        .await;
+    check(
+        "error-feature-not-enabled-401.json",
+        &answer,
+        &api.base,
+        &[],
+    );
+    assert_eq!(
+        answer.body["errorSummary"],
+        recorded_body("error-feature-not-enabled-401.json")["errorSummary"]
+    );
 }
 
 #[tokio::test]
 async fn user_errors() {
     let server = empty_org().await;
     let api = Api::new(&server);
-    let not_found = api.get(&recorded_target(&load("error-not-found-user.json"))).await;
+    let not_found = api
+        .get(&recorded_target(&load("error-not-found-user.json")))
+        .await;
     check("error-not-found-user.json", &not_found, &api.base, &[]);
-    assert_eq!(not_found.body["errorSummary"], recorded_body("error-not-found-user.json")["errorSummary"]);
+    assert_eq!(
+        not_found.body["errorSummary"],
+        recorded_body("error-not-found-user.json")["errorSummary"]
+    );
 
     server.org().insert_user(json!({ "id": "00uqrku6swqIv4Y1T5d7", "status": "ACTIVE", "profile": { "firstName": "Test", "lastName": "User", "login": "test.user-reactivate@example.com", "email": "test.user-reactivate@example.com" } }));
     let not_allowed = replay_write(&server, "error-operation-not-allowed-403.json").await;
-    check("error-operation-not-allowed-403.json", &not_allowed, &api.base, &[]);
-    assert_eq!(not_allowed.body["errorSummary"], recorded_body("error-operation-not-allowed-403.json")["errorSummary"]);
+    check(
+        "error-operation-not-allowed-403.json",
+        &not_allowed,
+        &api.base,
+        &[],
+    );
+    assert_eq!(
+        not_allowed.body["errorSummary"],
+        recorded_body("error-operation-not-allowed-403.json")["errorSummary"]
+    );
 
-    let unknown_property = replay_write(&server, "error-validation-unknown-profile-property.json").await;
-    check("error-validation-unknown-profile-property.json", &unknown_property, &api.base, &[]);
+    let unknown_property =
+        replay_write(&server, "error-validation-unknown-profile-property.json").await;
+    check(
+        "error-validation-unknown-profile-property.json",
+        &unknown_property,
+        &api.base,
+        &[],
+    );
     let recorded = recorded_body("error-validation-unknown-profile-property.json");
-    assert_eq!(unknown_property.body["errorSummary"], recorded["errorSummary"]);
-    assert_eq!(unknown_property.body["errorCauses"], recorded["errorCauses"]);
+    assert_eq!(
+        unknown_property.body["errorSummary"],
+        recorded["errorSummary"]
+    );
+    assert_eq!(
+        unknown_property.body["errorCauses"],
+        recorded["errorCauses"]
+    );
 }
 
 #[tokio::test]
@@ -338,13 +436,22 @@ async fn groups_list_get_and_query() {
 async fn group_errors_and_membership() {
     let server = empty_org().await;
     let api = Api::new(&server);
-    let not_found = api.get(&recorded_target(&load("error-not-found-group.json"))).await;
+    let not_found = api
+        .get(&recorded_target(&load("error-not-found-group.json")))
+        .await;
     check("error-not-found-group.json", &not_found, &api.base, &[]);
-    assert_eq!(not_found.body["errorSummary"], recorded_body("error-not-found-group.json")["errorSummary"]);
+    assert_eq!(
+        not_found.body["errorSummary"],
+        recorded_body("error-not-found-group.json")["errorSummary"]
+    );
 
-    server.org().insert_group(json!({ "id": "00gsf7bj3rH2d9PvL4x6", "profile": { "name": "Group-Membership-Test" } }));
+    server.org().insert_group(
+        json!({ "id": "00gsf7bj3rH2d9PvL4x6", "profile": { "name": "Group-Membership-Test" } }),
+    );
     server.org().insert_user(json!({ "id": "00usfbpcapvcITLwi4x6", "profile": { "firstName": "Test", "lastName": "User", "login": "test.user-group@example.com", "email": "test.user-group@example.com" } }));
-    let added = api.put(&recorded_target(&load("group-add-user-204.json")), None).await;
+    let added = api
+        .put(&recorded_target(&load("group-add-user-204.json")), None)
+        .await;
     check("group-add-user-204.json", &added, &api.base, &[]);
 }
 
@@ -357,19 +464,31 @@ async fn apps_pages_and_filter() {
     }
     org.insert_app(json!({ "label": "Third App", "signOnMode": "BOOKMARK", "name": "bookmark" }));
     let api = Api::new(&server);
-    let page = api.get(&recorded_target(&load("apps-list-page1.json"))).await;
+    let page = api
+        .get(&recorded_target(&load("apps-list-page1.json")))
+        .await;
     check("apps-list-page1.json", &page, &api.base, &[]);
 
-    let bad_cursor = api.get(&recorded_target(&load("error-invalid-cursor-400.json"))).await;
+    let bad_cursor = api
+        .get(&recorded_target(&load("error-invalid-cursor-400.json")))
+        .await;
     check("error-invalid-cursor-400.json", &bad_cursor, &api.base, &[]);
-    assert_eq!(bad_cursor.body["errorCauses"], recorded_body("error-invalid-cursor-400.json")["errorCauses"]);
+    assert_eq!(
+        bad_cursor.body["errorCauses"],
+        recorded_body("error-invalid-cursor-400.json")["errorCauses"]
+    );
 
     let server = empty_org().await;
-    for app in recorded_body("apps-list-filter-inactive.json").as_array().unwrap() {
+    for app in recorded_body("apps-list-filter-inactive.json")
+        .as_array()
+        .unwrap()
+    {
         server.org().insert_app(app.clone());
     }
     let api = Api::new(&server);
-    let inactive = api.get(&recorded_target(&load("apps-list-filter-inactive.json"))).await;
+    let inactive = api
+        .get(&recorded_target(&load("apps-list-filter-inactive.json")))
+        .await;
     // The 2020 org had no orn, Universal Logout or policy links yet.
     check(
         "apps-list-filter-inactive.json",
@@ -404,7 +523,10 @@ async fn rate_limit_error() {
     // serve; Okta's 429 has the same shape on every endpoint.
     let limited = api.get("/api/v1/apps").await;
     check("error-rate-limit-429.json", &limited, &api.base, &[]);
-    assert_eq!(limited.header("x-rate-limit-remaining").as_deref(), Some("0"));
+    assert_eq!(
+        limited.header("x-rate-limit-remaining").as_deref(),
+        Some("0")
+    );
 }
 
 #[tokio::test]
@@ -414,8 +536,16 @@ async fn bodies_without_requests() {
     let invalid_token = api
         .send_with(Method::GET, "/api/v1/users/me", None, Some("SSWS wrong"))
         .await;
-    check("error-invalid-token-401.json", &invalid_token, &api.base, &[]);
-    assert_eq!(invalid_token.body["errorSummary"], recorded_body("error-invalid-token-401.json")["errorSummary"]);
+    check(
+        "error-invalid-token-401.json",
+        &invalid_token,
+        &api.base,
+        &[],
+    );
+    assert_eq!(
+        invalid_token.body["errorSummary"],
+        recorded_body("error-invalid-token-401.json")["errorSummary"]
+    );
 
     server.org().insert_user(json!({ "profile": { "firstName": "Test", "lastName": "User", "login": "dup.user@example.com", "email": "dup.user@example.com" } }));
     let duplicate = api
@@ -426,8 +556,15 @@ async fn bodies_without_requests() {
     assert_eq!(duplicate.body["errorSummary"], recorded["errorSummary"]);
     assert_eq!(duplicate.body["errorCauses"], recorded["errorCauses"]);
 
-    server.org().insert_group(json!({ "id": "00gALL0001", "type": "BUILT_IN", "profile": { "name": "Everyone" } }));
-    let denied = api.put("/api/v1/groups/00gALL0001/users/dup.user@example.com", None).await;
+    server.org().insert_group(
+        json!({ "id": "00gALL0001", "type": "BUILT_IN", "profile": { "name": "Everyone" } }),
+    );
+    let denied = api
+        .put("/api/v1/groups/00gALL0001/users/dup.user@example.com", None)
+        .await;
     check("error-permission-denied-403.json", &denied, &api.base, &[]);
-    assert_eq!(denied.body["errorSummary"], recorded_body("error-permission-denied-403.json")["errorSummary"]);
+    assert_eq!(
+        denied.body["errorSummary"],
+        recorded_body("error-permission-denied-403.json")["errorSummary"]
+    );
 }

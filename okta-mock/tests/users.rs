@@ -77,10 +77,17 @@ async fn create_statuses_follow_activate_and_password() {
     assert!(!with_password.text.contains("Secret-Pass-1"));
 
     let without_password = api
-        .post("/api/v1/users", json!({ "profile": profile("b.user@example.com") }))
+        .post(
+            "/api/v1/users",
+            json!({ "profile": profile("b.user@example.com") }),
+        )
         .await;
     assert_eq!(without_password.body["status"], "PROVISIONED");
-    assert!(without_password.body["credentials"].get("password").is_none());
+    assert!(
+        without_password.body["credentials"]
+            .get("password")
+            .is_none()
+    );
 
     let staged = api
         .post(
@@ -98,7 +105,10 @@ async fn create_rejects_duplicate_login() {
     let server = demo_org().await;
     let api = Api::new(&server);
     let answer = api
-        .post("/api/v1/users", json!({ "profile": profile("John.Smith@example.com") }))
+        .post(
+            "/api/v1/users",
+            json!({ "profile": profile("John.Smith@example.com") }),
+        )
         .await;
     assert_eq!(answer.status, 400);
     assert_eq!(answer.error_code(), "E0000001");
@@ -117,7 +127,10 @@ async fn create_rejects_unknown_property_and_bad_types() {
     body["notValid"] = json!("x");
     let unknown = api.post("/api/v1/users", json!({ "profile": body })).await;
     assert_eq!(unknown.status, 400);
-    assert_eq!(unknown.body["errorSummary"], "Api validation failed: newUser");
+    assert_eq!(
+        unknown.body["errorSummary"],
+        "Api validation failed: newUser"
+    );
     assert_eq!(
         unknown.body["errorCauses"][0]["errorSummary"],
         "Property name 'notValid' is not defined in profile"
@@ -130,7 +143,10 @@ async fn create_rejects_unknown_property_and_bad_types() {
     assert_eq!(wrong_type.error_code(), "E0000001");
 
     let missing = api
-        .post("/api/v1/users", json!({ "profile": { "login": "x.y@example.com" } }))
+        .post(
+            "/api/v1/users",
+            json!({ "profile": { "login": "x.y@example.com" } }),
+        )
         .await;
     assert_eq!(missing.status, 400);
     let causes: Vec<&str> = missing.body["errorCauses"]
@@ -197,42 +213,61 @@ async fn lifecycle_transitions_and_errors() {
     let api = Api::new(&server);
     let user = "/api/v1/users/00u1a2b3c4d5e6f7g8h9";
 
-    let suspend = api.post(&format!("{user}/lifecycle/suspend"), json!({})).await;
+    let suspend = api
+        .post(&format!("{user}/lifecycle/suspend"), json!({}))
+        .await;
     assert_eq!(suspend.status, 200);
     assert_eq!(api.get(user).await.body["status"], "SUSPENDED");
 
-    let suspend_again = api.post(&format!("{user}/lifecycle/suspend"), json!({})).await;
+    let suspend_again = api
+        .post(&format!("{user}/lifecycle/suspend"), json!({}))
+        .await;
     assert_eq!(suspend_again.status, 403);
     assert_eq!(suspend_again.error_code(), "E0000038");
 
-    let unsuspend = api.post(&format!("{user}/lifecycle/unsuspend"), json!({})).await;
+    let unsuspend = api
+        .post(&format!("{user}/lifecycle/unsuspend"), json!({}))
+        .await;
     assert_eq!(unsuspend.status, 200);
     assert_eq!(api.get(user).await.body["status"], "ACTIVE");
 
-    let activate_active = api.post(&format!("{user}/lifecycle/activate"), json!({})).await;
+    let activate_active = api
+        .post(&format!("{user}/lifecycle/activate"), json!({}))
+        .await;
     assert_eq!(activate_active.status, 403);
     assert_eq!(activate_active.error_code(), "E0000016");
 
-    let deactivate = api.post(&format!("{user}/lifecycle/deactivate"), json!({})).await;
+    let deactivate = api
+        .post(&format!("{user}/lifecycle/deactivate"), json!({}))
+        .await;
     assert_eq!(deactivate.status, 200);
     assert_eq!(deactivate.body, json!({}));
     assert_eq!(api.get(user).await.body["status"], "DEPROVISIONED");
 
-    let deactivate_again = api.post(&format!("{user}/lifecycle/deactivate"), json!({})).await;
+    let deactivate_again = api
+        .post(&format!("{user}/lifecycle/deactivate"), json!({}))
+        .await;
     assert_eq!(deactivate_again.error_code(), "E0000038");
 
-    let reactivate = api.post(&format!("{user}/lifecycle/reactivate"), json!({})).await;
+    let reactivate = api
+        .post(&format!("{user}/lifecycle/reactivate"), json!({}))
+        .await;
     assert_eq!(reactivate.status, 403);
     assert_eq!(reactivate.error_code(), "E0000038");
 
     let activate = api
-        .post(&format!("{user}/lifecycle/activate?sendEmail=false"), json!({}))
+        .post(
+            &format!("{user}/lifecycle/activate?sendEmail=false"),
+            json!({}),
+        )
         .await;
     assert_eq!(activate.status, 200);
     assert!(activate.body["activationToken"].is_string());
     assert_eq!(api.get(user).await.body["status"], "ACTIVE");
 
-    let unknown = api.post(&format!("{user}/lifecycle/explode"), json!({})).await;
+    let unknown = api
+        .post(&format!("{user}/lifecycle/explode"), json!({}))
+        .await;
     assert_eq!(unknown.status, 404);
 }
 
@@ -241,21 +276,36 @@ async fn staged_and_locked_lifecycle() {
     let server = demo_org().await;
     let api = Api::new(&server);
     let staged = "/api/v1/users/00udemouser000000016";
-    let activate = api.post(&format!("{staged}/lifecycle/activate"), json!({})).await;
+    let activate = api
+        .post(&format!("{staged}/lifecycle/activate"), json!({}))
+        .await;
     assert_eq!(activate.status, 200);
     assert_eq!(api.get(staged).await.body["status"], "PROVISIONED");
     let reactivate = api
-        .post(&format!("{staged}/lifecycle/reactivate?sendEmail=false"), json!({}))
+        .post(
+            &format!("{staged}/lifecycle/reactivate?sendEmail=false"),
+            json!({}),
+        )
         .await;
     assert_eq!(reactivate.status, 200);
-    assert!(reactivate.body["activationUrl"].as_str().unwrap().contains("/tokens/"));
+    assert!(
+        reactivate.body["activationUrl"]
+            .as_str()
+            .unwrap()
+            .contains("/tokens/")
+    );
 
     let locked = "/api/v1/users/00udemouser000000023";
     let unlock_active = api
-        .post("/api/v1/users/00udemouser000000003/lifecycle/unlock", json!({}))
+        .post(
+            "/api/v1/users/00udemouser000000003/lifecycle/unlock",
+            json!({}),
+        )
         .await;
     assert_eq!(unlock_active.error_code(), "E0000032");
-    let unlock = api.post(&format!("{locked}/lifecycle/unlock"), json!({})).await;
+    let unlock = api
+        .post(&format!("{locked}/lifecycle/unlock"), json!({}))
+        .await;
     assert_eq!(unlock.status, 200);
     assert_eq!(api.get(locked).await.body["status"], "ACTIVE");
 }
@@ -283,7 +333,11 @@ async fn list_pages_follow_next_links() {
     loop {
         let page = api.get(&url).await;
         assert_eq!(page.status, 200);
-        assert!(page.links().iter().any(|link| link.ends_with("rel=\"self\"")));
+        assert!(
+            page.links()
+                .iter()
+                .any(|link| link.ends_with("rel=\"self\""))
+        );
         pages += 1;
         seen.extend(page.ids());
         match page.next_link() {
@@ -308,7 +362,10 @@ async fn list_rejects_bad_cursor_and_limit() {
     let cursor = api.get("/api/v1/users?after=garbage").await;
     assert_eq!(cursor.status, 400);
     assert_eq!(cursor.error_code(), "E0000029");
-    assert_eq!(cursor.body["errorCauses"][0]["errorSummary"], "Invalid cursor.");
+    assert_eq!(
+        cursor.body["errorCauses"][0]["errorSummary"],
+        "Invalid cursor."
+    );
     let limit = api.get("/api/v1/users?limit=0").await;
     assert_eq!(limit.status, 400);
 }
@@ -323,7 +380,12 @@ async fn q_matches_prefixes_case_insensitively() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|user| format!("{} {}", user["profile"]["firstName"], user["profile"]["lastName"]))
+        .map(|user| {
+            format!(
+                "{} {}",
+                user["profile"]["firstName"], user["profile"]["lastName"]
+            )
+        })
         .collect();
     assert!(names.contains(&"\"John\" \"Smith\"".to_string()));
     assert!(names.contains(&"\"Johnny\" \"Park\"".to_string()));
@@ -372,10 +434,14 @@ async fn search_and_filter_subset() {
         ]
     );
 
-    let starts_with = api.get("/api/v1/users?search=profile.firstName+sw+%22Jo%22").await;
+    let starts_with = api
+        .get("/api/v1/users?search=profile.firstName+sw+%22Jo%22")
+        .await;
     assert_eq!(starts_with.ids().len(), 3);
 
-    let array = api.get("/api/v1/users?search=profile.badgeIds+eq+%22B-2040%22").await;
+    let array = api
+        .get("/api/v1/users?search=profile.badgeIds+eq+%22B-2040%22")
+        .await;
     assert_eq!(array.ids(), vec!["00udemouser000000004"]);
 
     let case_sensitive_filter = api
@@ -383,7 +449,9 @@ async fn search_and_filter_subset() {
         .await;
     assert_eq!(case_sensitive_filter.body, json!([]));
 
-    let unsupported = api.get("/api/v1/users?filter=profile.title+eq+%22x%22").await;
+    let unsupported = api
+        .get("/api/v1/users?filter=profile.title+eq+%22x%22")
+        .await;
     assert_eq!(unsupported.status, 400);
     assert_eq!(unsupported.error_code(), "E0000031");
 
@@ -432,7 +500,10 @@ async fn user_groups_and_app_links() {
         .collect();
     assert!(labels.contains(&"Slack"));
     assert!(labels.contains(&"GitHub Enterprise Cloud"));
-    assert!(!labels.contains(&"Internal Dashboard"), "inactive apps have no links");
+    assert!(
+        !labels.contains(&"Internal Dashboard"),
+        "inactive apps have no links"
+    );
     assert!(!labels.contains(&"Salesforce.com"), "not assigned");
 }
 

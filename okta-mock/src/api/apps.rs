@@ -30,7 +30,14 @@ pub(crate) async fn list(
             let expression = parse_expression(text, "filter")?;
             check_filter(
                 &expression,
-                &["id", "status", "name", "credentials.signing.kid", "user.id", "group.id"],
+                &[
+                    "id",
+                    "status",
+                    "name",
+                    "credentials.signing.kid",
+                    "user.id",
+                    "group.id",
+                ],
                 &[],
             )?;
             Some(expression)
@@ -59,7 +66,11 @@ pub(crate) async fn list(
             q_matches && filter_matches
         });
     let (page, more) = take_page(candidates, size);
-    let next = if more { page.last().map(|app| app.id.as_str()) } else { None };
+    let next = if more {
+        page.last().map(|app| app.id.as_str())
+    } else {
+        None
+    };
     let links = link_values(&state.base_url, uri.path(), &params, size, next);
     let body: Vec<Value> = page.iter().map(|app| state.render_app(app)).collect();
     Ok(list_response(Value::Array(body), links))

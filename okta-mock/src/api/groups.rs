@@ -82,7 +82,11 @@ pub(crate) async fn list(
             None => true,
         });
     let (page, more) = take_page(candidates, size);
-    let next = if more { page.last().map(|group| group.id.as_str()) } else { None };
+    let next = if more {
+        page.last().map(|group| group.id.as_str())
+    } else {
+        None
+    };
     let links = link_values(&state.base_url, uri.path(), &params, size, next);
     let body: Vec<Value> = page
         .iter()
@@ -105,7 +109,9 @@ pub(crate) async fn get(
 ) -> ApiResult {
     let group_id = path_param(&params, "groupId")?;
     let query = QueryParams::parse(raw_query.as_deref());
-    let with_stats = query.get("expand").is_some_and(|expand| expand.contains("stats"));
+    let with_stats = query
+        .get("expand")
+        .is_some_and(|expand| expand.contains("stats"));
     let state = shared.org.lock();
     let seq = find_group(&state, &group_id)?;
     let body = state.render_group(&state.groups[&seq], with_stats);
@@ -130,7 +136,10 @@ pub(crate) async fn members(
     let group = &state.groups[&group_seq];
     let (page, more) = if group.all_users {
         take_page(
-            state.users.range((start, Bound::Unbounded)).map(|(_, user)| user),
+            state
+                .users
+                .range((start, Bound::Unbounded))
+                .map(|(_, user)| user),
             size,
         )
     } else {
@@ -142,18 +151,22 @@ pub(crate) async fn members(
             size,
         )
     };
-    let next = if more { page.last().map(|user| user.id.as_str()) } else { None };
+    let next = if more {
+        page.last().map(|user| user.id.as_str())
+    } else {
+        None
+    };
     let links = link_values(&state.base_url, uri.path(), &query, size, next);
-    let body: Vec<Value> = page.iter().map(|user| state.render_user(user, false)).collect();
+    let body: Vec<Value> = page
+        .iter()
+        .map(|user| state.render_user(user, false))
+        .collect();
     Ok(list_response(Value::Array(body), links))
 }
 
 /// Finds the group and user of a membership request and checks that the
 /// group's memberships can change.
-fn membership_target(
-    state: &OrgState,
-    params: &RawPathParams,
-) -> Result<(u64, u64), ApiError> {
+fn membership_target(state: &OrgState, params: &RawPathParams) -> Result<(u64, u64), ApiError> {
     let group_id = path_param(params, "groupId")?;
     let user_id = path_param(params, "userId")?;
     let group_seq = find_group(state, &group_id)?;

@@ -35,7 +35,10 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
                 .put(users::replace)
                 .delete(users::delete),
         )
-        .route("/api/v1/users/{id}/lifecycle/{operation}", post(users::lifecycle))
+        .route(
+            "/api/v1/users/{id}/lifecycle/{operation}",
+            post(users::lifecycle),
+        )
         .route("/api/v1/users/{id}/groups", get(users::groups))
         .route("/api/v1/users/{id}/appLinks", get(users::app_links))
         .route("/api/v1/users/{id}/blocks", get(users::blocks))
@@ -81,9 +84,10 @@ impl IntoResponse for ApiError {
 pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"null".to_vec());
     let mut response = (status, bytes).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(JSON_CONTENT_TYPE),
+    );
     response
 }
 
@@ -151,8 +155,9 @@ pub(crate) fn check_filter(
         }
     });
     match problem {
-        Some(cause) => Err(ApiError::new(400, "E0000031", "Invalid search criteria.")
-            .with_causes(vec![cause])),
+        Some(cause) => {
+            Err(ApiError::new(400, "E0000031", "Invalid search criteria.").with_causes(vec![cause]))
+        }
         None => Ok(()),
     }
 }

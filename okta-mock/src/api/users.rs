@@ -61,7 +61,10 @@ pub(crate) async fn list(
             .values()
             .filter(|user| user.status != UserStatus::Deprovisioned && matches_q(user, &needle));
         let (page, _) = take_page(matches, size);
-        let body: Vec<Value> = page.iter().map(|user| state.render_user(user, false)).collect();
+        let body: Vec<Value> = page
+            .iter()
+            .map(|user| state.render_user(user, false))
+            .collect();
         let links = link_values(&state.base_url, uri.path(), &params, size, None);
         return Ok(list_response(Value::Array(body), links));
     }
@@ -91,19 +94,28 @@ pub(crate) async fn list(
             None => user.status != UserStatus::Deprovisioned,
         });
     let (page, more) = take_page(candidates, size);
-    let next = if more { page.last().map(|user| user.id.as_str()) } else { None };
+    let next = if more {
+        page.last().map(|user| user.id.as_str())
+    } else {
+        None
+    };
     let links = link_values(&state.base_url, uri.path(), &params, size, next);
-    let body: Vec<Value> = page.iter().map(|user| state.render_user(user, false)).collect();
+    let body: Vec<Value> = page
+        .iter()
+        .map(|user| state.render_user(user, false))
+        .collect();
     Ok(list_response(Value::Array(body), links))
 }
 
 fn matches_q(user: &UserRecord, needle: &str) -> bool {
-    ["firstName", "lastName", "email", "login"].iter().any(|key| {
-        user.profile
-            .get(*key)
-            .and_then(Value::as_str)
-            .is_some_and(|value| value.to_lowercase().starts_with(needle))
-    })
+    ["firstName", "lastName", "email", "login"]
+        .iter()
+        .any(|key| {
+            user.profile
+                .get(*key)
+                .and_then(Value::as_str)
+                .is_some_and(|value| value.to_lowercase().starts_with(needle))
+        })
 }
 
 /// `POST /api/v1/users`.

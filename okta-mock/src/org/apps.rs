@@ -27,11 +27,17 @@ impl AppRecord {
     }
 
     fn name(&self) -> &str {
-        self.body.get("name").and_then(Value::as_str).unwrap_or("app")
+        self.body
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("app")
     }
 
     fn label(&self) -> &str {
-        self.body.get("label").and_then(Value::as_str).unwrap_or_default()
+        self.body
+            .get("label")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     }
 
     /// Returns the names of the dashboard links the app shows.
@@ -58,7 +64,11 @@ impl OrgState {
         let Value::Object(mut object) = app else {
             return Err("the app must be a JSON object".to_string());
         };
-        let Some(label) = object.get("label").and_then(Value::as_str).map(str::to_string) else {
+        let Some(label) = object
+            .get("label")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
             return Err("the app needs a label".to_string());
         };
         let id = match object.remove("id") {
@@ -161,7 +171,9 @@ impl OrgState {
             return true;
         }
         let group_seqs = self.user_group_seqs(user_seq);
-        group_seqs.iter().any(|group_seq| app.groups.contains(group_seq))
+        group_seqs
+            .iter()
+            .any(|group_seq| app.groups.contains(group_seq))
     }
 
     /// Renders `GET /api/v1/users/{id}/appLinks`: one link per dashboard
@@ -228,7 +240,10 @@ impl OrgState {
             "policies".into(),
             json!({ "href": format!("{app_url}/policies"), "hints": { "allow": ["PUT"] } }),
         );
-        links.insert("groups".into(), json!({ "href": format!("{app_url}/groups") }));
+        links.insert(
+            "groups".into(),
+            json!({ "href": format!("{app_url}/groups") }),
+        );
         links.insert(
             "logo".into(),
             json!([{ "name": "medium", "href": DEFAULT_LOGO, "type": "image/png" }]),
@@ -237,8 +252,15 @@ impl OrgState {
             "accessPolicy".into(),
             json!({ "href": format!("{base}/api/v1/policies/{}", self.access_policy_id) }),
         );
-        links.insert("users".into(), json!({ "href": format!("{app_url}/users") }));
-        let lifecycle = if app.is_active() { "deactivate" } else { "activate" };
+        links.insert(
+            "users".into(),
+            json!({ "href": format!("{app_url}/users") }),
+        );
+        let lifecycle = if app.is_active() {
+            "deactivate"
+        } else {
+            "activate"
+        };
         links.insert(
             lifecycle.into(),
             json!({ "href": format!("{app_url}/lifecycle/{lifecycle}") }),

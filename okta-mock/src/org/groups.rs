@@ -98,13 +98,14 @@ impl OrgState {
                 .filter_map(Value::as_str)
                 .map(str::to_string)
                 .collect(),
-            None if kind == GroupType::AppGroup => vec!["okta:windows_security_principal".to_string()],
+            None if kind == GroupType::AppGroup => {
+                vec!["okta:windows_security_principal".to_string()]
+            }
             None => vec!["okta:user_group".to_string()],
         };
-        let all_users = object
-            .get("allUsers")
-            .and_then(Value::as_bool)
-            .unwrap_or(kind == GroupType::BuiltIn && profile.get("name") == Some(&json!("Everyone")));
+        let all_users = object.get("allUsers").and_then(Value::as_bool).unwrap_or(
+            kind == GroupType::BuiltIn && profile.get("name") == Some(&json!("Everyone")),
+        );
         let seq = self.next_seq();
         let record = GroupRecord {
             id: id.clone(),
@@ -115,7 +116,10 @@ impl OrgState {
             last_membership_updated: time("lastMembershipUpdated").unwrap_or(created),
             object_class,
             profile,
-            source_app: object.get("sourceAppId").and_then(Value::as_str).map(str::to_string),
+            source_app: object
+                .get("sourceAppId")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             all_users,
             members: BTreeSet::new(),
         };
@@ -189,8 +193,14 @@ impl OrgState {
                 json!({ "href": format!("{base}/api/v1/apps/{app_id}") }),
             );
         }
-        links.insert("users".into(), json!({ "href": format!("{group_url}/users") }));
-        links.insert("apps".into(), json!({ "href": format!("{group_url}/apps") }));
+        links.insert(
+            "users".into(),
+            json!({ "href": format!("{group_url}/users") }),
+        );
+        links.insert(
+            "apps".into(),
+            json!({ "href": format!("{group_url}/apps") }),
+        );
 
         let mut object = Map::new();
         object.insert("id".into(), json!(group.id));

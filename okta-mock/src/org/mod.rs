@@ -15,8 +15,8 @@ use serde_json::Value;
 
 pub(crate) use apps::AppRecord;
 pub(crate) use groups::GroupRecord;
-pub use schema::PropertyType;
 pub(crate) use schema::ProfileSchema;
+pub use schema::PropertyType;
 pub(crate) use users::{Lifecycle, UserRecord, UserStatus};
 
 use crate::oauth::{OAuthClient, OAuthState};
@@ -48,10 +48,22 @@ impl Collection {
     /// Okta's documented page sizes.
     fn default_limits(self) -> PageLimits {
         match self {
-            Collection::Users => PageLimits { default: 200, max: 200 },
-            Collection::Groups => PageLimits { default: 10_000, max: 10_000 },
-            Collection::Apps => PageLimits { default: 20, max: 200 },
-            Collection::GroupMembers => PageLimits { default: 1000, max: 10_000 },
+            Collection::Users => PageLimits {
+                default: 200,
+                max: 200,
+            },
+            Collection::Groups => PageLimits {
+                default: 10_000,
+                max: 10_000,
+            },
+            Collection::Apps => PageLimits {
+                default: 20,
+                max: 200,
+            },
+            Collection::GroupMembers => PageLimits {
+                default: 1000,
+                max: 10_000,
+            },
         }
     }
 }
@@ -137,7 +149,9 @@ impl Org {
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, OrgState> {
         // A panic in one handler must not take the whole fake org down.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Inserts a user from a JSON object shaped like Okta's user (only
@@ -218,7 +232,10 @@ impl Org {
     pub fn user(&self, id_or_login: &str) -> Option<Value> {
         let state = self.lock();
         let seq = state.find_user_seq(id_or_login)?;
-        state.users.get(&seq).map(|user| state.render_user(user, true))
+        state
+            .users
+            .get(&seq)
+            .map(|user| state.render_user(user, true))
     }
 
     /// Returns every user, deactivated ones included, in list order.
@@ -240,7 +257,10 @@ impl Org {
     pub fn group(&self, group_id: &str) -> Option<Value> {
         let state = self.lock();
         let seq = state.group_seq(group_id)?;
-        state.groups.get(&seq).map(|group| state.render_group(group, false))
+        state
+            .groups
+            .get(&seq)
+            .map(|group| state.render_group(group, false))
     }
 
     /// Returns every group in list order.
@@ -289,7 +309,11 @@ impl Org {
     /// Returns every app in list order.
     pub fn apps(&self) -> Vec<Value> {
         let state = self.lock();
-        state.apps.values().map(|app| state.render_app(app)).collect()
+        state
+            .apps
+            .values()
+            .map(|app| state.render_app(app))
+            .collect()
     }
 
     /// Sets the largest page a collection serves, whatever `limit` a request

@@ -93,7 +93,11 @@ impl ProfileSchema {
         if BASE_PROPERTIES.contains(&name) {
             return;
         }
-        match self.custom.iter_mut().find(|(existing, _)| existing == name) {
+        match self
+            .custom
+            .iter_mut()
+            .find(|(existing, _)| existing == name)
+        {
             Some(entry) => entry.1 = kind,
             None => self.custom.push((name.to_string(), kind)),
         }
@@ -185,14 +189,21 @@ mod tests {
     fn unknown_property_named_in_cause() {
         let schema = ProfileSchema::default();
         let causes = schema.check_properties(&profile(json!({ "notValid": "x" })));
-        assert_eq!(causes, vec!["Property name 'notValid' is not defined in profile"]);
+        assert_eq!(
+            causes,
+            vec!["Property name 'notValid' is not defined in profile"]
+        );
     }
 
     #[test]
     fn custom_array_rejects_object() {
         let mut schema = ProfileSchema::default();
         schema.define("badgeIds", PropertyType::Array);
-        assert!(schema.check_properties(&profile(json!({ "badgeIds": [] }))).is_empty());
+        assert!(
+            schema
+                .check_properties(&profile(json!({ "badgeIds": [] })))
+                .is_empty()
+        );
         assert_eq!(
             schema.check_properties(&profile(json!({ "badgeIds": {} }))),
             vec!["badgeIds: Property value has an invalid type"]
@@ -202,8 +213,11 @@ mod tests {
     #[test]
     fn complete_profile_requires_base_fields() {
         let schema = ProfileSchema::default();
-        let causes = schema.check_complete(&profile(json!({ "login": "nobody", "email": "a@b.c" })));
+        let causes =
+            schema.check_complete(&profile(json!({ "login": "nobody", "email": "a@b.c" })));
         assert!(causes.contains(&"firstName: The field cannot be left blank".to_string()));
-        assert!(causes.contains(&"login: Username must be in the form of an email address".to_string()));
+        assert!(
+            causes.contains(&"login: Username must be in the form of an email address".to_string())
+        );
     }
 }

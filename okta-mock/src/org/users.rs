@@ -164,7 +164,10 @@ fn parse_credentials(body: &Map<String, Value>, object: &str) -> Result<Credenti
             .map(str::to_string);
     }
     if let Some(provider) = section.get("provider").and_then(Value::as_object) {
-        let kind = provider.get("type").and_then(Value::as_str).unwrap_or("OKTA");
+        let kind = provider
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("OKTA");
         let name = provider.get("name").and_then(Value::as_str).unwrap_or(kind);
         if kind != "OKTA" {
             credentials.provider = Some((kind.to_string(), name.to_string()));
@@ -191,7 +194,10 @@ fn check_password(password: &str, login: &str) -> Result<(), ApiError> {
 
 fn body_object<'a>(body: &'a Value, object: &str) -> Result<&'a Map<String, Value>, ApiError> {
     body.as_object().ok_or_else(|| {
-        ApiError::validation(object, vec!["The request body must be a JSON object".to_string()])
+        ApiError::validation(
+            object,
+            vec!["The request body must be a JSON object".to_string()],
+        )
     })
 }
 
@@ -299,7 +305,10 @@ impl OrgState {
                 .and_then(|kind| kind.get("id"))
                 .and_then(Value::as_str)
                 .map(str::to_string),
-            realm_id: object.get("realmId").and_then(Value::as_str).map(str::to_string),
+            realm_id: object
+                .get("realmId")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             profile,
             groups: BTreeSet::new(),
         };
@@ -365,7 +374,10 @@ impl OrgState {
         if self.login_taken_by_other(login, None) {
             return Err(ApiError::validation(
                 "login",
-                vec!["login: An object with this field already exists in the current organization".to_string()],
+                vec![
+                    "login: An object with this field already exists in the current organization"
+                        .to_string(),
+                ],
             ));
         }
         let credentials = parse_credentials(body, "newUser")?;
@@ -405,7 +417,10 @@ impl OrgState {
             recovery_question: credentials.recovery_question,
             provider: credentials.provider,
             type_id,
-            realm_id: body.get("realmId").and_then(Value::as_str).map(str::to_string),
+            realm_id: body
+                .get("realmId")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             profile: profile.clone(),
             groups: BTreeSet::new(),
         };
@@ -487,7 +502,10 @@ impl OrgState {
         {
             return Err(ApiError::validation(
                 "user",
-                vec!["type: The user type can only be changed with a full replacement (PUT)".to_string()],
+                vec![
+                    "type: The user type can only be changed with a full replacement (PUT)"
+                        .to_string(),
+                ],
             ));
         }
         let credentials = parse_credentials(body, "user")?;
@@ -601,7 +619,11 @@ impl OrgState {
                     user.set_status(UserStatus::Active, now);
                     Ok(None)
                 }
-                _ => Err(ApiError::new(403, "E0000032", "Unlock is not allowed for this user.")),
+                _ => Err(ApiError::new(
+                    403,
+                    "E0000032",
+                    "Unlock is not allowed for this user.",
+                )),
             },
             Lifecycle::ExpirePassword => match status {
                 UserStatus::Active | UserStatus::PasswordExpired | UserStatus::Recovery
@@ -641,12 +663,18 @@ impl OrgState {
         object.insert("statusChanged".into(), optional_time(user.status_changed));
         object.insert("lastLogin".into(), optional_time(user.last_login));
         object.insert("lastUpdated".into(), json!(format_iso(user.last_updated)));
-        object.insert("passwordChanged".into(), optional_time(user.password_changed));
+        object.insert(
+            "passwordChanged".into(),
+            optional_time(user.password_changed),
+        );
         if let Some(realm_id) = &user.realm_id {
             object.insert("realmId".into(), json!(realm_id));
         }
         object.insert("type".into(), json!({ "id": type_id }));
-        object.insert("profile".into(), Value::Object(render_profile(&user.profile)));
+        object.insert(
+            "profile".into(),
+            Value::Object(render_profile(&user.profile)),
+        );
         object.insert("credentials".into(), render_credentials(user));
         let links = if detail {
             self.user_links(user, type_id)
@@ -752,7 +780,9 @@ impl OrgState {
 }
 
 fn optional_time(millis: Option<i64>) -> Value {
-    millis.map(|millis| json!(format_iso(millis))).unwrap_or(Value::Null)
+    millis
+        .map(|millis| json!(format_iso(millis)))
+        .unwrap_or(Value::Null)
 }
 
 /// Orders profile keys the way Okta returns them: names first, the two

@@ -73,7 +73,8 @@ impl Api {
     /// absolute URL) with the SSWS token.
     pub async fn send(&self, method: Method, path_and_query: &str, body: Option<Value>) -> Answer {
         let authorization = format!("SSWS {}", self.token);
-        self.send_with(method, path_and_query, body, Some(&authorization)).await
+        self.send_with(method, path_and_query, body, Some(&authorization))
+            .await
     }
 
     pub async fn send_with(
