@@ -19,7 +19,7 @@ pub struct ConfigFile {
     /// A seed file path, or `demo` or `empty`; relative paths are resolved
     /// against the config file's folder.
     pub seed: Option<String>,
-    /// Generate this many users instead of loading a seed.
+    /// Number of users to generate instead of loading a seed.
     pub users: Option<usize>,
     pub groups: Option<usize>,
     pub apps: Option<usize>,

@@ -1,10 +1,10 @@
 //! A stateful fake Okta org served over HTTP on 127.0.0.1, for tests,
 //! benchmarks and demos.
 //!
-//! It serves the parts of the Okta Management API that okta-lua uses (users,
-//! lifecycle, groups and memberships, apps, app links) with Okta's response
-//! shapes, error bodies, `Link` pagination, rate-limit headers and OAuth for
-//! service apps, and it can script faults per request.
+//! It serves the parts of the Okta Management API that okta-lua uses: users,
+//! lifecycle, groups and memberships, apps and app links. Responses have
+//! Okta's shapes, error bodies, `Link` pagination and rate-limit headers,
+//! service apps can use OAuth, and faults can be scripted per request.
 //!
 //! ```no_run
 //! # async fn example() -> std::io::Result<()> {

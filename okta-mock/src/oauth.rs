@@ -265,6 +265,7 @@ impl OAuthState {
         if let Some(thumbprint) = &thumbprint {
             claims["cnf"] = json!({ "jkt": thumbprint });
         }
+
         let header = json!({ "kid": "okta-mock", "alg": "RS256" });
         // The signature is random: clients treat Okta's access tokens as
         // opaque, and nothing outside the fake org verifies them.
@@ -275,6 +276,7 @@ impl OAuthState {
             URL_SAFE_NO_PAD.encode(claims.to_string()),
             signature
         );
+
         inner.tokens.insert(
             token.clone(),
             IssuedToken {
@@ -440,6 +442,7 @@ fn verify_proof(headers: &HeaderMap, method: &str, url: &str) -> Result<Proof, S
             .map_err(|_| "The DPoP header is not text.".to_string())?,
         _ => return Err("Send exactly one DPoP header.".to_string()),
     };
+
     let jwt = decode_jwt(proof)?;
     if jwt.header.get("typ").and_then(Value::as_str) != Some("dpop+jwt") {
         return Err("The DPoP proof 'typ' must be dpop+jwt.".to_string());
@@ -453,6 +456,7 @@ fn verify_proof(headers: &HeaderMap, method: &str, url: &str) -> Result<Proof, S
         return Err("The DPoP proof 'jwk' must not contain a private key.".to_string());
     }
     verify_signature(&jwt, jwk)?;
+
     let claims = jwt.claims;
     if claims.get("htm").and_then(Value::as_str) != Some(method) {
         return Err(format!("The DPoP proof 'htm' must be {method}."));
@@ -627,6 +631,7 @@ fn verify_assertion(
                 "The client '{client_id}' is not registered in the org."
             ))
         })?;
+
     let audience_matches = match jwt.claims.get("aud") {
         Some(Value::String(audience)) => audience == token_url,
         Some(Value::Array(audiences)) => audiences.iter().any(|audience| audience == token_url),
@@ -647,6 +652,7 @@ fn verify_assertion(
             "The client_assertion token is expired.".to_string(),
         ));
     }
+
     let kid = jwt.header.get("kid").and_then(Value::as_str);
     let keys: Vec<&Value> = client
         .jwks

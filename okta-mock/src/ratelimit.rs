@@ -100,6 +100,7 @@ impl RateLimiter {
                 reset: now + 60,
             };
         };
+
         let bucket = route.bucket();
         let limit = config
             .per_route
@@ -119,6 +120,7 @@ impl RateLimiter {
             window.started = now;
             window.count = 0;
         }
+
         let reset = window.started + window_secs;
         if window.count >= limit {
             return Decision {

@@ -43,7 +43,7 @@ impl Route {
         }
     }
 
-    /// The rate-limit bucket, named after Okta's endpoint groups.
+    /// Returns the rate-limit bucket, named after Okta's endpoint groups.
     pub fn bucket(self) -> &'static str {
         match self {
             Route::Users => "/api/v1/users",
@@ -60,8 +60,8 @@ impl Route {
         }
     }
 
-    /// The per-minute limit Okta documents for the bucket in a typical org,
-    /// used in the headers when no rate limit is configured.
+    /// Returns the per-minute limit Okta documents for the bucket in a
+    /// typical org, used in the headers when no rate limit is configured.
     pub fn default_limit(self) -> u32 {
         match self.bucket() {
             "/api/v1/users" => 600,
@@ -75,7 +75,7 @@ impl Route {
         }
     }
 
-    /// The methods the endpoint accepts, for a 405's `Allow` header.
+    /// Returns the methods the endpoint accepts, for a 405's `Allow` header.
     pub fn allowed_methods(self) -> &'static str {
         match self {
             Route::Users => "GET, POST",
@@ -87,13 +87,13 @@ impl Route {
         }
     }
 
-    /// Whether the endpoint requires an `Authorization` header.
+    /// Returns whether the endpoint requires an `Authorization` header.
     pub fn requires_auth(self) -> bool {
         self != Route::Token
     }
 
-    /// The OAuth scope a request needs. A `.manage` scope also grants the
-    /// matching `.read`.
+    /// Returns the OAuth scope a request needs. A `.manage` scope also grants
+    /// the matching `.read`.
     pub fn required_scope(self, method: &str) -> Option<&'static str> {
         let read = method == "GET" || method == "HEAD";
         let scope = match self {

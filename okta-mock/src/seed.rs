@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::OAuthClient;
 use crate::org::{Collection, Org, PropertyType};
 
-/// What the fake org contains when it starts.
+/// The initial contents of the fake org.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Seed {
     /// About 28 users in every status, 9 groups of all three types and 7
@@ -116,6 +116,7 @@ fn load(org: &Org, file: SeedFile) -> Result<(), String> {
             .map_err(|error| format!("users: {error}"))?;
         first_user.get_or_insert(id);
     }
+
     let mut assignments = Vec::new();
     for mut app in file.apps {
         let principals = take_id_list(&mut app, "assignments")?;
@@ -124,6 +125,7 @@ fn load(org: &Org, file: SeedFile) -> Result<(), String> {
             .map_err(|error| format!("apps: {error}"))?;
         assignments.push((id, principals));
     }
+
     for mut group in file.groups {
         let members = take_id_list(&mut group, "members")?;
         let id = state
@@ -137,6 +139,7 @@ fn load(org: &Org, file: SeedFile) -> Result<(), String> {
             state.add_membership(group_seq, user_seq);
         }
     }
+
     for (app_id, principals) in assignments {
         for principal in principals {
             state
@@ -144,6 +147,7 @@ fn load(org: &Org, file: SeedFile) -> Result<(), String> {
                 .map_err(|error| format!("app {app_id}: {error}"))?;
         }
     }
+
     state.token_owner = file.token_owner.or(first_user);
     drop(state);
     for (collection, size) in file.page_sizes {

@@ -30,19 +30,19 @@ use crate::{MockOptions, seed};
 /// Largest request body the fake org reads.
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
-/// A scripted answer for the next request that matches a
+/// A scripted response for the next request that matches a
 /// [`MockServer::script`] entry.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     /// Handle the request as usual.
     Normal,
-    /// Answer with this status, JSON body and extra headers.
+    /// Respond with this status, JSON body and extra headers.
     Json {
         status: u16,
         body: Value,
         headers: Vec<(String, String)>,
     },
-    /// Answer with Okta's error body; `errorId` is generated.
+    /// Respond with Okta's error body and a generated `errorId`.
     OktaError {
         status: u16,
         code: String,
@@ -97,7 +97,7 @@ impl RecordedRequest {
     }
 }
 
-/// Who a request acts as, set by the gate after authentication.
+/// The identity a request acts as, set by the gate after authentication.
 #[derive(Debug, Clone)]
 pub(crate) enum Principal {
     /// An `SSWS` API token, which acts as its owner with every scope.
@@ -185,12 +185,14 @@ impl MockServer {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, options.port)).await?;
         let address = listener.local_addr()?;
         let base_url = format!("http://{address}");
+
         let org = Org::new();
         org.set_base_url(&base_url);
         seed::apply(&org, &options.seed)?;
         for (collection, size) in &options.page_sizes {
             org.set_page_size(*collection, *size);
         }
+
         let (shutdown, shutdown_receiver) = watch::channel(false);
         let shared = Arc::new(Shared {
             token: options.token.clone(),
@@ -211,6 +213,7 @@ impl MockServer {
         for fault in &options.faults {
             server.script(&fault.method, &fault.path, fault.replies.clone());
         }
+
         tracing::info!(url = %server.url(), "fake Okta org listening");
         tokio::spawn(accept_loop(listener, shared, shutdown_receiver));
         Ok(server)
@@ -351,8 +354,8 @@ async fn accept_loop(
     tracing::info!("fake Okta org stopped");
 }
 
-/// Waits until the server is told to stop; the watch guard is dropped before
-/// returning so callers stay `Send`.
+/// Waits until the server stops. The watch guard is dropped before
+/// returning, so callers stay `Send`.
 async fn wait_for_stop(receiver: &mut watch::Receiver<bool>) {
     let _ = receiver.wait_for(|stop| *stop).await;
 }
@@ -453,7 +456,7 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
         .into_owned();
     let reply = shared.take_reply(&method, &decoded_path, &raw_path);
     if let Some(reply) = &reply {
-        tracing::info!(%method, path = %raw_path, ?reply, "answering with a scripted reply");
+        tracing::info!(%method, path = %raw_path, ?reply, "responding with a scripted reply");
     }
     let request = Request::from_parts(parts, Body::from(bytes));
 

@@ -284,6 +284,7 @@ async fn scripted_errors_for_token_checks() {
             causes: vec![],
         }],
     );
+
     let api = Api::new(&server);
     assert_eq!(api.get("/api/v1/users/00uU0018").await.status, 200);
     let create = api

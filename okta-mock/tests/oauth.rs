@@ -291,6 +291,7 @@ async fn es256_manage_scope_writes_and_reads() {
     .await;
     assert_eq!(token.status, 200, "{}", token.text);
     let bearer = format!("Bearer {}", token.body["access_token"].as_str().unwrap());
+
     let api = Api::new(&server);
     let created = api
         .send_with(
@@ -585,9 +586,11 @@ async fn resource_nonce_challenge() {
             .await
         }
     };
+
     let nonce = request_token(None).await.header("dpop-nonce").unwrap();
     let granted = request_token(Some(nonce)).await;
     let access = granted.body["access_token"].as_str().unwrap().to_string();
+
     let groups_url = format!("{}/api/v1/groups", server.url());
     let send = |nonce: Option<String>| {
         let proof = proof(
@@ -612,6 +615,7 @@ async fn resource_nonce_challenge() {
             .await
         }
     };
+
     let challenged = send(None).await;
     assert_eq!(challenged.status, 401);
     assert!(

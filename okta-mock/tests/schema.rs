@@ -4,9 +4,9 @@
 //!
 //! OpenAPI 3.0 schemas are converted to JSON Schema draft 7: `nullable`
 //! becomes a `null` type, and `$ref`s keep pointing into the same document.
-//! Okta's own responses carry null in a few properties the spec does not
-//! mark nullable; `SPEC_GAPS` lists them, and the recorded real responses
-//! are validated too so the list stays exactly as long as it must be.
+//! Okta's own responses carry null in a few properties that the spec does
+//! not mark nullable, and `SPEC_GAPS` lists them. The recorded real
+//! responses are validated too, so the list cannot grow beyond what they need.
 
 mod common;
 
@@ -166,8 +166,8 @@ fn spec() -> Value {
     serde_yaml::from_str(&text).expect("the OpenAPI excerpt parses")
 }
 
-/// The discriminator mapping of `Application` from `signOnMode` to schema
-/// name, read before conversion removes it.
+/// Returns the discriminator mapping of `Application` from `signOnMode` to
+/// schema name, read before conversion removes it.
 fn mapping() -> Map<String, Value> {
     spec()["components"]["schemas"]["Application"]["discriminator"]["mapping"]
         .as_object()

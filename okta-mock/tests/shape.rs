@@ -1,7 +1,7 @@
-//! Shape conformance: every recorded real Okta response that has a request
-//! is replayed against the fake org, set up with the recorded objects, and
-//! the status, the headers that clients read and the keys and value types
-//! at every level are compared.
+//! Shape conformance with recorded real Okta responses. Each recording that
+//! has a request is replayed against a fake org set up with the recorded
+//! objects. The test then compares the status, the headers that clients
+//! read, and the keys and value types at every level.
 //!
 //! The recordings come from orgs of different years, so a few keys differ
 //! between them; each tolerated difference is listed with its case.
@@ -150,17 +150,19 @@ fn without_cursor(link: &str) -> String {
     }
 }
 
-/// Compares one fake answer with one recording.
+/// Compares one fake response with one recording.
 fn check(name: &str, answer: &Answer, base: &str, tolerated: &[&str]) {
     let recording = load(name);
     let response = &recording["response"];
     let mut problems = Vec::new();
+
     if answer.status != response["status"].as_u64().unwrap() as u16 {
         problems.push(format!(
             "status: recorded {} but fake {}",
             response["status"], answer.status
         ));
     }
+
     let headers = &response["headers"];
     if let Some(content_type) = header(headers, "content-type") {
         let fake = answer.header("content-type").unwrap_or_default();
@@ -186,6 +188,7 @@ fn check(name: &str, answer: &Answer, base: &str, tolerated: &[&str]) {
             problems.push(format!("header {name} missing from the fake"));
         }
     }
+
     let recorded_links: Vec<String> = header(headers, "link")
         .and_then(Value::as_array)
         .map(|values| {
@@ -218,6 +221,7 @@ fn check(name: &str, answer: &Answer, base: &str, tolerated: &[&str]) {
             "link values: recorded {recorded_links:?} but fake {fake_links:?}"
         ));
     }
+
     let recorded_body = &response["body"];
     if recorded_body.is_null() {
         if !answer.text.is_empty() {

@@ -44,6 +44,7 @@ pub(crate) async fn list(
         }
         None => None,
     };
+
     let after = resolve_cursor(&params, |cursor| state.app_seqs.get(cursor).copied())?;
     let start = after.map_or(Bound::Unbounded, Bound::Excluded);
     let candidates = state
@@ -65,6 +66,7 @@ pub(crate) async fn list(
             });
             q_matches && filter_matches
         });
+
     let (page, more) = take_page(candidates, size);
     let next = if more {
         page.last().map(|app| app.id.as_str())

@@ -129,6 +129,7 @@ pub(crate) async fn members(
     let query = QueryParams::parse(raw_query.as_deref());
     let state = shared.org.lock();
     let group_seq = find_group(&state, &group_id)?;
+
     let limits = state.page_limits(Collection::GroupMembers);
     let size = page_size(&query, limits, limits.default)?;
     let after = resolve_cursor(&query, |cursor| state.user_seqs.get(cursor).copied())?;
@@ -151,6 +152,7 @@ pub(crate) async fn members(
             size,
         )
     };
+
     let next = if more {
         page.last().map(|user| user.id.as_str())
     } else {
@@ -174,8 +176,8 @@ fn membership_target(state: &OrgState, params: &RawPathParams) -> Result<(u64, u
         .find_user_seq(&user_id)
         .ok_or_else(|| ApiError::not_found(&user_id, "User"))?;
     if !state.groups[&group_seq].kind.memberships_editable() {
-        // Okta answers with its generic permission error here, not with a
-        // message that names the group type.
+        // Okta returns its generic permission error here, not a message
+        // that names the group type.
         return Err(ApiError::permission_denied());
     }
     Ok((group_seq, user_seq))

@@ -91,7 +91,7 @@ pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
     response
 }
 
-/// A JSON response with `Link` header values.
+/// Builds a JSON response with `Link` header values.
 pub(crate) fn list_response(body: Value, links: Vec<String>) -> Response {
     let mut response = json_response(StatusCode::OK, &body);
     for link in links {

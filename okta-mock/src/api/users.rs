@@ -236,8 +236,8 @@ pub(crate) async fn lifecycle(
     let send_email = query
         .get_bool("sendEmail")
         .map_err(|cause| ApiError::validation("sendEmail", vec![cause]))?
-        // Okta emails on activate unless told not to; reactivate defaults to
-        // returning the activation link instead.
+        // Okta emails on activate unless `sendEmail=false`, but reactivate
+        // returns the activation link unless `sendEmail=true`.
         .unwrap_or(operation == Lifecycle::Activate);
     let mut state = shared.org.lock();
     let seq = find_user(&state, &id)?;

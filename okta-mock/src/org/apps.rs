@@ -79,6 +79,7 @@ impl OrgState {
             return Err(format!("app id {id} is taken"));
         }
         object.remove("_links");
+
         let name = object
             .get("name")
             .and_then(Value::as_str)
@@ -122,6 +123,7 @@ impl OrgState {
                 "implicitAssignment": false
             }
         });
+
         let mut body = Map::new();
         if let Value::Object(defaults) = defaults {
             for (key, value) in defaults {
@@ -130,6 +132,7 @@ impl OrgState {
             }
         }
         body.extend(object);
+
         let seq = self.next_seq();
         self.app_seqs.insert(id.clone(), seq);
         self.apps.insert(
@@ -226,6 +229,7 @@ impl OrgState {
                 })
             })
             .collect();
+
         let mut links = Map::new();
         links.insert(
             "uploadLogo".into(),

@@ -89,6 +89,7 @@ impl OrgState {
         if self.group_seqs.contains_key(&id) {
             return Err(format!("group id {id} is taken"));
         }
+
         let now = now_millis();
         let time = |key: &str| object.get(key).and_then(Value::as_str).and_then(parse_iso);
         let created = time("created").unwrap_or(now);
@@ -106,6 +107,7 @@ impl OrgState {
         let all_users = object.get("allUsers").and_then(Value::as_bool).unwrap_or(
             kind == GroupType::BuiltIn && profile.get("name") == Some(&json!("Everyone")),
         );
+
         let seq = self.next_seq();
         let record = GroupRecord {
             id: id.clone(),

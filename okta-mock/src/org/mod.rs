@@ -317,7 +317,7 @@ impl Org {
     }
 
     /// Sets the largest page a collection serves, whatever `limit` a request
-    /// asks for; Okta's default page size shrinks to match when larger.
+    /// gives. Okta's default page size shrinks to match when it is larger.
     pub fn set_page_size(&self, collection: Collection, max_per_page: usize) {
         let max = max_per_page.max(1);
         let mut state = self.lock();
@@ -375,7 +375,7 @@ impl Org {
         self.lock().token_owner = Some(user_id.to_string());
     }
 
-    /// Sets the status `POST .../lifecycle/deactivate` answers with: 200 with
+    /// Sets the status that `POST .../lifecycle/deactivate` returns: 200 with
     /// an empty object (current Okta) or 204 without a body (older orgs).
     pub fn set_deactivate_status(&self, status: u16) {
         self.lock().deactivate_status = if status == 204 { 204 } else { 200 };

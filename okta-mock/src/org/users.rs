@@ -230,11 +230,11 @@ impl OrgState {
         if id_or_login.contains('@') || id_or_login.is_empty() {
             return None;
         }
-        let wanted = format!("{}@", id_or_login.to_lowercase());
+        let prefix = format!("{}@", id_or_login.to_lowercase());
         let mut matches = self
             .logins
             .iter()
-            .filter(|(login, _)| login.starts_with(&wanted))
+            .filter(|(login, _)| login.starts_with(&prefix))
             .map(|(_, seq)| *seq);
         let first = matches.next()?;
         match matches.next() {
@@ -266,15 +266,18 @@ impl OrgState {
         if !login.is_empty() && self.logins.contains_key(&login.to_lowercase()) {
             return Err(format!("login {login} is taken"));
         }
+
         for (name, value) in &profile {
             if let Some(kind) = PropertyType::of_value(value) {
                 self.schema.define(name, kind);
             }
         }
+
         let status = match object.get("status").and_then(Value::as_str) {
             Some(text) => UserStatus::parse(text).ok_or(format!("unknown status {text}"))?,
             None => UserStatus::Active,
         };
+
         let now = now_millis();
         let time = |key: &str| object.get(key).and_then(Value::as_str).and_then(parse_iso);
         let created = time("created").unwrap_or(now);
@@ -656,6 +659,7 @@ impl OrgState {
         let base = &self.base_url;
         let type_id = user.type_id.as_deref().unwrap_or(&self.user_type_id);
         let mut object = Map::new();
+
         object.insert("id".into(), json!(user.id));
         object.insert("status".into(), json!(user.status.as_str()));
         object.insert("created".into(), json!(format_iso(user.created)));
@@ -676,6 +680,7 @@ impl OrgState {
             Value::Object(render_profile(&user.profile)),
         );
         object.insert("credentials".into(), render_credentials(user));
+
         let links = if detail {
             self.user_links(user, type_id)
         } else {
@@ -701,6 +706,7 @@ impl OrgState {
             "schema".into(),
             json!({ "href": format!("{base}/api/v1/meta/schemas/user/{}", self.user_schema_id) }),
         );
+
         match user.status {
             UserStatus::Staged | UserStatus::Deprovisioned => {
                 links.insert("activate".into(), post("lifecycle/activate"));
@@ -716,6 +722,7 @@ impl OrgState {
             }
             _ => {}
         }
+
         if active_like || user.status == UserStatus::Provisioned {
             links.insert("resetPassword".into(), post("lifecycle/reset_password"));
         }
@@ -727,6 +734,7 @@ impl OrgState {
                 post("credentials/change_recovery_question"),
             );
         }
+
         links.insert("self".into(), json!({ "href": user_url }));
         if user.status != UserStatus::Deprovisioned && (user.has_password || active_like) {
             links.insert("resetFactors".into(), post("lifecycle/reset_factors"));

@@ -99,7 +99,7 @@ impl Api {
         }
         match body {
             Some(body) => request = request.json(&body),
-            // Okta answers 411 to a PUT without Content-Length, which
+            // Okta returns 411 for a PUT without Content-Length, which
             // reqwest omits for a request without a body.
             None if method_is_put => request = request.header("Content-Length", "0"),
             None => {}

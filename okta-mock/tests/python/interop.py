@@ -37,7 +37,7 @@ def status_name(status):
 
 
 def group_name(group):
-    # GroupProfile is an anyOf wrapper; the matching model holds the fields.
+    # GroupProfile is an anyOf wrapper, and the matching model has the fields.
     profile = group.profile.actual_instance or group.profile
     return profile.name
 
