@@ -23,7 +23,7 @@ fn load_fixture(name: &str) -> Manifest {
         .join("tests/fixtures")
         .join(format!("{name}.yaml"));
     let source = std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+        .unwrap_or_else(|error| panic!("failed to read {}: {error}", path.display()));
     load(&source, &format!("{name}.yaml")).unwrap_or_else(|errors| panic!("{errors}"))
 }
 
@@ -209,7 +209,7 @@ fn fixtures_markdown() {
 fn every_fixture_has_snapshots() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut found: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|error| panic!("cannot list {}: {error}", dir.display()))
+        .unwrap_or_else(|error| panic!("failed to list {}: {error}", dir.display()))
         .filter_map(|entry| {
             let path = entry.ok()?.path();
             if path.extension()? != "yaml" {
