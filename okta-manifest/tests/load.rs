@@ -31,6 +31,13 @@ fn real_manifest_loads() {
         "get_group",
         "add_user_to_group",
         "list_applications",
+        "list_user_groups",
+        "list_group_members",
+        "remove_user_from_group",
+        "activate_user",
+        "suspend_user",
+        "unsuspend_user",
+        "get_application",
     ] {
         assert!(names.contains(&expected), "missing tool {expected}");
     }
