@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::OAuthClient;
-use crate::org::{Collection, Org, PropertyType};
+use crate::org::{Collection, Org, Profile, PropertyType};
 
 /// The initial contents of the fake org.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -247,6 +247,7 @@ const DEPARTMENTS: &[&str] = &[
 /// `first.last.N@example.com`; every fifth user has a department.
 fn generate(org: &Org, users: usize, groups: usize, apps: usize) {
     let mut state = org.lock();
+    let created = crate::time::now_millis();
     let mut first_user = None;
     for index in 0..users {
         let first = FIRST_NAMES[index % FIRST_NAMES.len()];
@@ -257,18 +258,17 @@ fn generate(org: &Org, users: usize, groups: usize, apps: usize) {
             last.to_lowercase(),
             index + 1
         );
-        let mut profile = json!({
-            "firstName": first,
-            "lastName": last,
-            "email": login,
-            "login": login,
-        });
+        // The names and logins are ASCII without quotes, so they need no
+        // JSON escaping.
+        let mut text = format!(
+            r#"{{"firstName":"{first}","lastName":"{last}","email":"{login}","login":"{login}""#
+        );
         if index % 5 == 0 {
-            profile["department"] = json!(DEPARTMENTS[index / 5 % DEPARTMENTS.len()]);
+            let department = DEPARTMENTS[index / 5 % DEPARTMENTS.len()];
+            text.push_str(&format!(r#","department":"{department}""#));
         }
-        let id = state
-            .insert_user_value(json!({ "status": "ACTIVE", "profile": profile }))
-            .expect("generated logins are unique");
+        text.push('}');
+        let id = state.insert_generated_user(Profile::from_json_text(text), &login, created);
         first_user.get_or_insert(id);
     }
     state.token_owner = first_user;

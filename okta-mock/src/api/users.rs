@@ -87,7 +87,15 @@ pub(crate) async fn list(
         .map(|(_, user)| user)
         .filter(|user| match &expression {
             Some(expression) => {
-                let lookup = |path: &str| state.user_attribute(user, path);
+                // The profile is parsed once per user, not once per comparison.
+                let profile = std::cell::OnceCell::new();
+                let lookup = |path: &str| match path.strip_prefix("profile.") {
+                    Some(name) => profile
+                        .get_or_init(|| user.profile.to_map())
+                        .get(name)
+                        .cloned(),
+                    None => state.user_attribute(user, path),
+                };
                 expression.matches(&lookup, ignore_case)
             }
             // Without search or filter Okta leaves deactivated users out.
@@ -108,10 +116,11 @@ pub(crate) async fn list(
 }
 
 fn matches_q(user: &UserRecord, needle: &str) -> bool {
+    let profile = user.profile.to_map();
     ["firstName", "lastName", "email", "login"]
         .iter()
         .any(|key| {
-            user.profile
+            profile
                 .get(*key)
                 .and_then(Value::as_str)
                 .is_some_and(|value| value.to_lowercase().starts_with(needle))

@@ -3,6 +3,7 @@
 
 mod apps;
 mod groups;
+mod profile;
 mod schema;
 mod users;
 
@@ -15,6 +16,7 @@ use serde_json::Value;
 
 pub(crate) use apps::AppRecord;
 pub(crate) use groups::GroupRecord;
+pub(crate) use profile::Profile;
 pub(crate) use schema::ProfileSchema;
 pub use schema::PropertyType;
 pub(crate) use users::{Lifecycle, UserRecord, UserStatus};
@@ -245,6 +247,15 @@ impl Org {
             .users
             .values()
             .map(|user| state.render_user(user, false))
+            .collect()
+    }
+
+    /// Returns every user id, deactivated users included, in list order.
+    pub fn user_ids(&self) -> Vec<String> {
+        self.lock()
+            .users
+            .values()
+            .map(|user| user.id.clone())
             .collect()
     }
 

@@ -1,10 +1,10 @@
 //! Users: records, rendering in Okta's shape, writes and lifecycle.
 
-use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 
 use serde_json::{Map, Value, json};
 
+use super::profile::{Profile, SeqSet};
 use super::{OrgState, PropertyType};
 use crate::error::ApiError;
 use crate::time::{format_iso, now_millis, parse_iso};
@@ -98,8 +98,8 @@ pub(crate) struct UserRecord {
     pub provider: Option<(String, String)>,
     pub type_id: Option<String>,
     pub realm_id: Option<String>,
-    pub profile: Map<String, Value>,
-    pub groups: BTreeSet<u64>,
+    pub profile: Profile,
+    pub groups: SeqSet,
 }
 
 impl UserRecord {
@@ -112,11 +112,8 @@ impl UserRecord {
         self.last_updated = now;
     }
 
-    fn login(&self) -> &str {
-        self.profile
-            .get("login")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+    fn login(&self) -> String {
+        self.profile.login()
     }
 }
 
@@ -312,11 +309,40 @@ impl OrgState {
                 .get("realmId")
                 .and_then(Value::as_str)
                 .map(str::to_string),
-            profile,
-            groups: BTreeSet::new(),
+            profile: Profile::from_map(&profile),
+            groups: SeqSet::default(),
         };
         self.store_user(record);
         Ok(id)
+    }
+
+    /// Stores an active user with a password credential, skipping the checks
+    /// of `insert_user_value`; generated orgs of any size use this.
+    pub fn insert_generated_user(&mut self, profile: Profile, login: &str, created: i64) -> String {
+        let id = self.new_id("00u");
+        let seq = self.next_seq();
+        let record = UserRecord {
+            id: id.clone(),
+            seq,
+            status: UserStatus::Active,
+            created,
+            activated: Some(created),
+            status_changed: Some(created),
+            last_login: None,
+            last_updated: created,
+            password_changed: Some(created),
+            has_password: true,
+            recovery_question: None,
+            provider: None,
+            type_id: None,
+            realm_id: None,
+            profile,
+            groups: SeqSet::default(),
+        };
+        self.logins.insert(login.to_lowercase(), seq);
+        self.user_seqs.insert(id.clone(), seq);
+        self.users.insert(seq, record);
+        id
     }
 
     fn store_user(&mut self, record: UserRecord) {
@@ -335,7 +361,7 @@ impl OrgState {
             return;
         };
         self.logins.remove(&user.login().to_lowercase());
-        for group_seq in &user.groups {
+        for group_seq in user.groups.iter() {
             if let Some(group) = self.groups.get_mut(group_seq) {
                 group.members.remove(&seq);
             }
@@ -424,8 +450,8 @@ impl OrgState {
                 .get("realmId")
                 .and_then(Value::as_str)
                 .map(str::to_string),
-            profile: profile.clone(),
-            groups: BTreeSet::new(),
+            profile: Profile::from_map(profile),
+            groups: SeqSet::default(),
         };
         self.store_user(record);
         for group_seq in group_seqs {
@@ -466,7 +492,7 @@ impl OrgState {
         let new_profile = match (profile, replace) {
             (Some(profile), true) => Some(profile.clone()),
             (Some(profile), false) => {
-                let mut merged = user.profile.clone();
+                let mut merged = user.profile.to_map();
                 for (key, value) in profile {
                     merged.insert(key.clone(), value.clone());
                 }
@@ -516,8 +542,8 @@ impl OrgState {
             .as_ref()
             .and_then(|profile| profile.get("login"))
             .and_then(Value::as_str)
-            .unwrap_or(user.login())
-            .to_string();
+            .map(str::to_string)
+            .unwrap_or_else(|| user.login());
         if let Some(password) = &credentials.password {
             check_password(password, &login)?;
         }
@@ -526,7 +552,7 @@ impl OrgState {
         let old_login = user.login().to_lowercase();
         let user = self.users.get_mut(&seq).expect("user exists");
         if let Some(new_profile) = new_profile {
-            user.profile = new_profile;
+            user.profile = Profile::from_map(&new_profile);
         }
         if credentials.password.is_some() {
             user.has_password = true;
@@ -677,7 +703,7 @@ impl OrgState {
         object.insert("type".into(), json!({ "id": type_id }));
         object.insert(
             "profile".into(),
-            Value::Object(render_profile(&user.profile)),
+            Value::Object(render_profile(&user.profile.to_map())),
         );
         object.insert("credentials".into(), render_credentials(user));
 
@@ -781,7 +807,7 @@ impl OrgState {
             "realmId" => user.realm_id.as_ref().map(|realm| json!(realm)),
             _ => {
                 let name = path.strip_prefix("profile.")?;
-                user.profile.get(name).cloned()
+                user.profile.get(name)
             }
         }
     }
@@ -833,7 +859,7 @@ fn render_credentials(user: &UserRecord) -> Value {
     let mut credentials = Map::new();
     if user.has_password {
         credentials.insert("password".into(), json!({}));
-        if let Some(email) = user.profile.get("email").and_then(Value::as_str) {
+        if let Some(Value::String(email)) = user.profile.get("email") {
             credentials.insert(
                 "emails".into(),
                 json!([{ "value": email, "status": "VERIFIED", "type": "PRIMARY" }]),
