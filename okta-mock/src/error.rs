@@ -127,11 +127,14 @@ pub(crate) fn error_body(code: &str, summary: &str, causes: &[String]) -> Value 
 /// Returns a random id in the form Okta uses for `errorId`: `oae` and 22
 /// URL-safe characters.
 pub(crate) fn new_error_id() -> String {
+    format!("oae{}", random_url_safe(22))
+}
+
+/// Returns `length` random characters from the URL-safe base64 alphabet.
+pub(crate) fn random_url_safe(length: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut rng = rand::rng();
-    let mut id = String::from("oae");
-    for _ in 0..22 {
-        id.push(ALPHABET[rng.random_range(0..ALPHABET.len())] as char);
-    }
-    id
+    (0..length)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }

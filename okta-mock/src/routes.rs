@@ -79,7 +79,7 @@ impl Route {
     pub fn allowed_methods(self) -> &'static str {
         match self {
             Route::Users => "GET, POST",
-            Route::UsersMe => "GET, POST, PUT",
+            Route::UsersMe => "GET, POST",
             Route::User => "GET, POST, PUT, DELETE",
             Route::UserLifecycle | Route::Token => "POST",
             Route::GroupUser => "PUT, DELETE",

@@ -586,6 +586,12 @@ fn authenticate(shared: &Shared, route: Route, request: &Request) -> Result<Prin
     Ok(principal)
 }
 
+/// Returns a random id in the form of Okta's `X-Okta-Request-Id`: 27
+/// URL-safe characters.
+fn new_request_id() -> String {
+    crate::error::random_url_safe(27)
+}
+
 fn append_headers(response: &mut Response, headers: &[(String, String)]) {
     for (name, value) in headers {
         if let (Ok(name), Ok(value)) = (
@@ -597,11 +603,13 @@ fn append_headers(response: &mut Response, headers: &[(String, String)]) {
     }
 }
 
-/// Adds `Date` and the rate-limit headers unless the response already has them.
+/// Adds `Date`, `X-Okta-Request-Id` and the rate-limit headers unless the
+/// response already has them.
 fn decorate(mut response: Response, decision: Decision) -> Response {
     let headers = response.headers_mut();
     let values = [
         ("date", format_http_date(now_secs())),
+        ("x-okta-request-id", new_request_id()),
         ("x-rate-limit-limit", decision.limit.to_string()),
         ("x-rate-limit-remaining", decision.remaining.to_string()),
         ("x-rate-limit-reset", decision.reset.to_string()),

@@ -52,6 +52,11 @@ async fn common_headers_on_every_response() {
             "{path}"
         );
         assert!(answer.header("date").unwrap().ends_with(" GMT"), "{path}");
+        assert_eq!(
+            answer.header("x-okta-request-id").unwrap().len(),
+            27,
+            "{path}"
+        );
         for name in [
             "x-rate-limit-limit",
             "x-rate-limit-remaining",

@@ -58,6 +58,17 @@ async fn me_returns_token_owner() {
     let me = api.get("/api/v1/users/me").await;
     assert_eq!(me.status, 200);
     assert_eq!(me.body["profile"]["login"], "avery.admin@example.com");
+
+    let updated = api
+        .post(
+            "/api/v1/users/me",
+            json!({ "profile": { "title": "Org Admin" } }),
+        )
+        .await;
+    assert_eq!(updated.body["profile"]["title"], "Org Admin");
+    assert_eq!(updated.body["profile"]["department"], "IT");
+    let groups = api.get("/api/v1/users/me/groups").await;
+    assert!(groups.ids().contains(&"00gdemoadmins0000001".to_string()));
 }
 
 #[tokio::test]

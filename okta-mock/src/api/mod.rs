@@ -27,7 +27,7 @@ pub(crate) type ApiResult = Result<Response, ApiError>;
 pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/api/v1/users", get(users::list).post(users::create))
-        .route("/api/v1/users/me", get(users::me))
+        .route("/api/v1/users/me", get(users::me).post(users::update_me))
         .route(
             "/api/v1/users/{id}",
             get(users::get)

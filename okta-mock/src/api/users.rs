@@ -148,20 +148,39 @@ pub(crate) async fn create(
     Ok(single_user(&state, seq, false))
 }
 
+/// Finds the user that owns the API token. A service app's access token
+/// has no user.
+fn token_owner(state: &OrgState, principal: Option<Extension<Principal>>) -> Result<u64, ApiError> {
+    let owner = match principal.map(|Extension(principal)| principal) {
+        Some(Principal::Service { .. }) => None,
+        _ => state.token_owner.clone(),
+    };
+    owner
+        .and_then(|owner| state.find_user_seq(&owner))
+        .ok_or_else(|| ApiError::not_found("me", "User"))
+}
+
 /// `GET /api/v1/users/me`: the user that owns the API token.
 pub(crate) async fn me(
     State(shared): State<Arc<Shared>>,
     principal: Option<Extension<Principal>>,
 ) -> ApiResult {
     let state = shared.org.lock();
-    let owner = match principal.map(|Extension(principal)| principal) {
-        Some(Principal::Service { .. }) => None,
-        _ => state.token_owner.clone(),
-    };
-    let seq = owner
-        .and_then(|owner| state.find_user_seq(&owner))
-        .ok_or_else(|| ApiError::not_found("me", "User"))?;
+    let seq = token_owner(&state, principal)?;
     Ok(single_user(&state, seq, true))
+}
+
+/// `POST /api/v1/users/me`: partial update of the token owner.
+pub(crate) async fn update_me(
+    State(shared): State<Arc<Shared>>,
+    principal: Option<Extension<Principal>>,
+    body: Bytes,
+) -> ApiResult {
+    let body = parse_json_body(&body)?;
+    let mut state = shared.org.lock();
+    let seq = token_owner(&state, principal)?;
+    state.update_user(seq, &body, false)?;
+    Ok(single_user(&state, seq, false))
 }
 
 /// Renders one user in the single-user form; `etag` adds the `ETag` header
@@ -175,10 +194,14 @@ fn single_user(state: &OrgState, seq: u64, etag: bool) -> Response {
     response
 }
 
+/// Finds a user by id or login; `me` in a sub-resource path is the API
+/// token's owner.
 fn find_user(state: &OrgState, id: &str) -> Result<u64, ApiError> {
-    state
-        .find_user_seq(id)
-        .ok_or_else(|| ApiError::not_found(id, "User"))
+    let found = match (id, &state.token_owner) {
+        ("me", Some(owner)) => state.find_user_seq(owner),
+        _ => state.find_user_seq(id),
+    };
+    found.ok_or_else(|| ApiError::not_found(id, "User"))
 }
 
 /// `GET /api/v1/users/{idOrLogin}`.
