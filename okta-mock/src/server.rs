@@ -52,7 +52,7 @@ pub enum Reply {
     /// Wait, then handle the request as usual.
     Delay(Duration),
     /// Apply the request to the org at once, then hold the response this
-    /// long: a write that commits but does not answer in time.
+    /// long: a write that commits but does not respond in time.
     HandleThenHold(Duration),
     /// Accept the request and never send a byte, until shutdown.
     HoldOpen,
@@ -505,7 +505,7 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
     response
 }
 
-/// Closes the connection without answering; the pending future is dropped
+/// Closes the connection without a response; the pending future is dropped
 /// with the connection.
 async fn close_and_wait(connection: Option<Connection>) -> Response {
     if let Some(connection) = connection {
