@@ -296,51 +296,111 @@ fn render_returns(manifest: &Manifest, tool: &Tool) -> String {
     text
 }
 
+/// Returns the first tool that `accepts` selects, for the examples of the
+/// general sections, so they call only functions the manifest declares.
+fn example_tool(manifest: &Manifest, accepts: impl Fn(&Tool) -> bool) -> Option<&Tool> {
+    manifest.tools.iter().find(|tool| accepts(tool))
+}
+
+/// Returns `preferred`, moved into the parameter's range when it has one.
+fn within_range(param: Option<&Param>, preferred: i64) -> i64 {
+    let Some(param) = param else {
+        return preferred;
+    };
+    let value = param.maximum.map_or(preferred, |max| preferred.min(max));
+    param.minimum.map_or(value, |min| value.max(min))
+}
+
 fn render_pagination(manifest: &Manifest) -> String {
     let path = &manifest.integration.lua_path;
-    format!(
+    let mut text = String::from(
         "## Pagination\n\n\
          List functions follow Okta's `Link: <...>; rel=\"next\"` headers. They return a sequence and a page table. \
          A call stops at `limit` items when the function has a `limit`, or else at `max_items`. \
          When `page.truncated` is true, more items exist: pass `page.next` as `after` to continue, or set `all = true` \
-         (where offered) to fetch every page up to `max_items`.\n\n\
-         ```lua\n\
-         local users, page = {path}.list_users({{ limit = 50 }})\n\
-         print(#users, page.truncated, page.next)\n\
-         local everyone = {path}.list_users({{ all = true, max_items = 50000 }})\n\
-         print(#everyone)\n\
-         ```\n"
-    )
+         (where offered) to fetch every page up to `max_items`.\n",
+    );
+    let with_limit_and_all = example_tool(manifest, |tool| {
+        tool.pagination
+            .as_ref()
+            .is_some_and(|p| p.limit.is_some() && p.all.is_some())
+    });
+    if let Some(tool) = with_limit_and_all
+        && let Some(pagination) = &tool.pagination
+        && let (Some(limit), Some(all)) = (&pagination.limit, &pagination.all)
+    {
+        let limit_value = within_range(tool.param(limit), 50);
+        let max_items = &pagination.max_items;
+        let max_value = within_range(tool.param(max_items), 50_000);
+        let _ = write!(
+            text,
+            "\n```lua\n\
+             local items, page = {path}.{name}({{ {limit} = {limit_value} }})\n\
+             print(#items, page.truncated, page.next)\n\
+             local all_items = {path}.{name}({{ {all} = true, {max_items} = {max_value} }})\n\
+             print(#all_items)\n\
+             ```\n",
+            name = tool.name,
+        );
+    }
+    text
 }
 
 fn render_errors(manifest: &Manifest) -> String {
     let path = &manifest.integration.lua_path;
-    format!(
+    let mut text = String::from(
         "## Errors\n\n\
          A failed call raises an error table. `tostring(err)` and `err.message` give a readable message such as \
          `Okta API error 404 E0000007: Not found: Resource not found: nobody (User)`. The table also has `status` \
          (HTTP status), `errorCode`, `errorSummary`, `errorId`, `errorLink` and `errorCauses` (a sequence of strings). \
-         Invalid arguments raise an error with `errorCode = \"invalid_arguments\"` before any request is sent.\n\n\
-         ```lua\n\
-         local ok, err = pcall({path}.get_user, {{ id = \"nobody@example.com\" }})\n\
-         if not ok then\n  print(err.status, err.errorCode, err.message)\nend\n\
-         ```\n"
-    )
+         Invalid arguments raise an error with `errorCode = \"invalid_arguments\"` before any request is sent.\n",
+    );
+    // A lookup by one path parameter, which fails with 404 for an unknown value.
+    let lookup = example_tool(manifest, |tool| {
+        let required: Vec<&Param> = tool.params.iter().filter(|p| p.required).collect();
+        tool.class == Class::Read && required.len() == 1 && required[0].location == Location::Path
+    });
+    if let Some(tool) = lookup
+        && let Some(param) = tool.params.iter().find(|p| p.required)
+    {
+        let _ = write!(
+            text,
+            "\n```lua\n\
+             local ok, err = pcall({path}.{name}, {{ {param} = \"nobody@example.com\" }})\n\
+             if not ok then\n  print(err.status, err.errorCode, err.message)\nend\n\
+             ```\n",
+            name = tool.name,
+            param = param.name,
+        );
+    }
+    text
 }
 
 fn render_accounts(manifest: &Manifest) -> String {
     let path = &manifest.integration.lua_path;
+    let title = &manifest.integration.title;
+    let without_arguments = example_tool(manifest, |tool| {
+        tool.class == Class::Read && tool.params.iter().all(|p| !p.required)
+    });
+    let Some(tool) = without_arguments else {
+        return format!(
+            "## Multi-Account Usage\n\n\
+             If you have multiple {title} organizations configured, use account-specific namespaces: \
+             `{path}.default` for the default account and `{path}.NAME` for a named account from the \
+             configuration file. All functions are identical across accounts; only the credentials differ.\n"
+        );
+    };
     format!(
         "## Multi-Account Usage\n\n\
          If you have multiple {title} organizations configured, use account-specific namespaces:\n\n\
          ```lua\n\
          -- Default account (always works)\n\
-         {path}.list_users({{}})\n\
+         {path}.{name}({{}})\n\
          -- Explicit default (portable across setups)\n\
-         {path}.default.list_users({{}})\n\
+         {path}.default.{name}({{}})\n\
          ```\n\n\
          Named accounts from the configuration file appear as `{path}.NAME`, for example \
-         `{path}.production.list_users({{}})`. All functions are identical across accounts; only the credentials differ.\n",
-        title = manifest.integration.title,
+         `{path}.production.{name}({{}})`. All functions are identical across accounts; only the credentials differ.\n",
+        name = tool.name,
     )
 }
