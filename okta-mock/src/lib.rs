@@ -19,6 +19,7 @@ mod api;
 pub mod config;
 mod error;
 mod filter;
+mod gate;
 mod oauth;
 mod org;
 mod paging;

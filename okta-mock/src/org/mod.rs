@@ -5,6 +5,7 @@ mod apps;
 mod groups;
 mod profile;
 mod schema;
+mod user_render;
 mod users;
 
 use std::collections::{BTreeMap, HashMap};
