@@ -1,4 +1,4 @@
-//! Users: records, rendering in Okta's shape, writes and lifecycle.
+//! Users: records, creates, updates, deletes and lifecycle transitions.
 
 use serde_json::{Map, Value, json};
 
