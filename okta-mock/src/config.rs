@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{Collection, Fault, MockOptions, RateLimits, Reply, Seed};
+use crate::{Collection, Fault, MockOptions, OAuthClient, RateLimits, Reply, Seed};
 
 /// The config file.
 #[derive(Debug, Default, Deserialize)]
@@ -27,6 +27,8 @@ pub struct ConfigFile {
     pub rate_limits: Option<RateLimits>,
     pub page_sizes: BTreeMap<Collection, usize>,
     pub faults: Vec<FaultConfig>,
+    /// Service apps allowed to get OAuth access tokens.
+    pub oauth_clients: Vec<OAuthClient>,
 }
 
 /// Scripted replies for one method and path.
@@ -152,6 +154,7 @@ impl ConfigFile {
             options.rate_limits = self.rate_limits;
         }
         options.page_sizes.extend(self.page_sizes);
+        options.oauth_clients.extend(self.oauth_clients);
         options
             .faults
             .extend(self.faults.into_iter().map(|fault| Fault {
@@ -197,6 +200,11 @@ faults:
       - delayMs: 100
       - normal
       - dropConnection
+oauthClients:
+  - clientId: 0oaservice
+    jwks: [{ kty: EC, crv: P-256, x: AA, y: AA }]
+    scopes: [okta.users.read]
+    requireDpop: true
 "#;
         let config: ConfigFile = parse_yaml(text).unwrap();
         let mut options = MockOptions::default();
@@ -214,5 +222,8 @@ faults:
         assert_eq!(replies.len(), 4);
         assert_eq!(replies[1], Reply::Delay(Duration::from_millis(100)));
         assert_eq!(replies[3], Reply::DropConnection);
+        assert_eq!(options.oauth_clients[0].client_id, "0oaservice");
+        assert!(options.oauth_clients[0].require_dpop);
+        assert!(!options.oauth_clients[0].resource_nonce);
     }
 }

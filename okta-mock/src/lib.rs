@@ -65,6 +65,9 @@ pub struct MockOptions {
     pub page_sizes: Vec<(Collection, usize)>,
     /// Replies scripted from the start.
     pub faults: Vec<Fault>,
+    /// Service apps allowed to get OAuth access tokens, besides any the
+    /// seed registers.
+    pub oauth_clients: Vec<OAuthClient>,
 }
 
 impl Default for MockOptions {
@@ -77,6 +80,7 @@ impl Default for MockOptions {
             latency: None,
             page_sizes: Vec::new(),
             faults: Vec::new(),
+            oauth_clients: Vec::new(),
         }
     }
 }

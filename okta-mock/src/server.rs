@@ -181,6 +181,9 @@ impl MockServer {
         for (collection, size) in &options.page_sizes {
             org.set_page_size(*collection, *size);
         }
+        for client in &options.oauth_clients {
+            org.register_oauth_client(client.clone());
+        }
 
         let (shutdown, shutdown_receiver) = watch::channel(false);
         let shared = Arc::new(Shared {

@@ -1,13 +1,17 @@
 """Drive the fake Okta org with the official Okta Python SDK.
 
-Usage: python interop.py BASE_URL TOKEN
+Usage:
+    python interop.py config KEY_PEM        print the okta-mock config that
+                                            registers the service app
+    python interop.py BASE_URL TOKEN KEY_PEM run the checks
 
-The org must be the demo org served with at most 10 users per page. Every
-step asserts what the SDK returned; the first failure ends the run with a
-traceback and a non-zero exit code.
+The org must be the demo org served with at most 10 users per page, started
+with the printed config. Every step asserts what the SDK returned; the first
+failure ends the run with a traceback and a non-zero exit code.
 """
 
 import asyncio
+import json
 import os
 import sys
 
@@ -17,9 +21,26 @@ os.environ["OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"] = "true"
 from okta.client import Client as OktaClient  # noqa: E402
 from okta.models import CreateUserRequest, UpdateUserRequest  # noqa: E402
 from okta.pagination import PaginationHelper  # noqa: E402
+from jwcrypto import jwk  # noqa: E402
 
 JOHN_ID = "00u1a2b3c4d5e6f7g8h9"
 ENGINEERING_ID = "00g1a2b3c4d5e6f7g8h9"
+SERVICE_CLIENT_ID = "0oainteropservice001"
+SERVICE_KEY_ID = "interop-rsa"
+SERVICE_SCOPES = ["okta.users.read", "okta.groups.read"]
+
+
+def service_config(key_pem):
+    """Returns the okta-mock config that registers the service app."""
+    public = jwk.JWK.from_pem(key_pem).export_public(as_dict=True)
+    public["kid"] = SERVICE_KEY_ID
+    client = {
+        "clientId": SERVICE_CLIENT_ID,
+        "jwks": [public],
+        "scopes": SERVICE_SCOPES,
+        "requireDpop": True,
+    }
+    return {"oauthClients": [client]}
 
 
 PASSED = []
@@ -55,7 +76,25 @@ async def list_all_users(client):
     return pages
 
 
-async def main(base_url, token):
+async def check_service_app(base_url, key_pem):
+    client = OktaClient({
+        "orgUrl": base_url,
+        "authorizationMode": "PrivateKey",
+        "clientId": SERVICE_CLIENT_ID,
+        "scopes": SERVICE_SCOPES,
+        "privateKey": key_pem.decode(),
+        "kid": SERVICE_KEY_ID,
+        "dpopEnabled": True,
+    })
+    users, _, error = await client.list_users(limit=3)
+    check(error is None and len(users) == 3, f"a DPoP service app lists users with okta.users.read ({error})")
+    groups, _, error = await client.list_groups(limit=2)
+    check(error is None and len(groups) == 2, f"a DPoP service app lists groups with okta.groups.read ({error})")
+    apps, _, error = await client.list_applications()
+    check(apps is None and "E0000006" in str(error), f"without okta.apps.read the app list is refused ({error})")
+
+
+async def main(base_url, token, key_pem):
     client = OktaClient({"orgUrl": base_url, "token": token})
 
     pages = await list_all_users(client)
@@ -133,10 +172,18 @@ async def main(base_url, token):
     missing, _, error = await client.get_user("00unobody")
     check(missing is None and error is not None and "E0000007" in str(error), f"a missing user is E0000007 ({error})")
 
+    await check_service_app(base_url, key_pem)
+
 
 if __name__ == "__main__":
+    if sys.argv[1] == "config":
+        with open(sys.argv[2], "rb") as key_file:
+            print(json.dumps(service_config(key_file.read())))
+        sys.exit(0)
     try:
-        asyncio.run(main(sys.argv[1], sys.argv[2]))
+        with open(sys.argv[3], "rb") as key_file:
+            service_key = key_file.read()
+        asyncio.run(main(sys.argv[1], sys.argv[2], service_key))
     except Exception:
         import traceback
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the official Okta Python SDK against the okta-mock binary.
 #
-# Creates (or reuses) a virtualenv under the cargo target folder, installs
-# the `okta` package from PyPI, starts `okta-mock` on a free loopback port
-# with the demo org served 10 users per page, and runs interop.py against it.
+# Creates (or reuses) a virtualenv under the cargo target folder and
+# installs the `okta` package from PyPI. Then it starts `okta-mock` on a
+# free loopback port, with the demo org served 10 users per page and a DPoP
+# service app registered, and runs interop.py against it.
 # Environment: OKTA_SDK_VERSION (default 3.4.6), CARGO_TARGET_DIR, PYTHON.
 set -euo pipefail
 
@@ -34,7 +35,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$binary" --port 0 --token interop-token --page-size users=10 >"$work/stdout" 2>"$work/stderr" &
+key="$root/okta-mock/tests/data/test-rsa-key.pem"
+"$venv/bin/python" "$here/interop.py" config "$key" >"$work/config.json"
+"$binary" --port 0 --token interop-token --page-size users=10 --config "$work/config.json" \
+    >"$work/stdout" 2>"$work/stderr" &
 server_pid=$!
 
 base_url=""
@@ -55,4 +59,4 @@ if [ -z "$base_url" ]; then
     exit 1
 fi
 
-"$venv/bin/python" "$here/interop.py" "$base_url" interop-token
+"$venv/bin/python" "$here/interop.py" "$base_url" interop-token "$key"
