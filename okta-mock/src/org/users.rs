@@ -102,7 +102,10 @@ pub(crate) struct UserRecord {
 
 impl UserRecord {
     pub fn set_status(&mut self, status: UserStatus, now: i64) {
-        if status == UserStatus::Active && self.activated.is_none() {
+        // Okta stamps `activated` when activation starts, so a user waiting
+        // in PROVISIONED for the email link has it too.
+        let activating = matches!(status, UserStatus::Active | UserStatus::Provisioned);
+        if activating && self.activated.is_none() {
             self.activated = Some(now);
         }
         self.status = status;
