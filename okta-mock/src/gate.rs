@@ -69,7 +69,8 @@ pub(crate) async fn gate(
     let (parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
-        Err(_) => {
+        Err(error) => {
+            tracing::warn!(%error, path = %parts.uri.path(), "reading a request body failed");
             let error = ApiError::new(413, "E0000003", "The request body was not well-formed.");
             return error.into_response();
         }
@@ -153,6 +154,11 @@ async fn process(shared: &Arc<Shared>, route: Route, mut request: Request, next:
     }
     let decision = shared.rate.check(route);
     if !decision.allowed {
+        tracing::debug!(
+            bucket = route.bucket(),
+            reset = decision.reset,
+            "rate limit reached"
+        );
         return decorate(ApiError::rate_limited().into_response(), decision);
     }
     let requires_auth = route.requires_auth() || request.uri().path().starts_with("/api/");
@@ -161,7 +167,15 @@ async fn process(shared: &Arc<Shared>, route: Route, mut request: Request, next:
             Ok(principal) => {
                 request.extensions_mut().insert(principal);
             }
-            Err(error) => return decorate(error.into_response(), decision),
+            Err(error) => {
+                tracing::debug!(
+                    path = %request.uri().path(),
+                    code = %error.code,
+                    summary = %error.summary,
+                    "request rejected by authentication"
+                );
+                return decorate(error.into_response(), decision);
+            }
         }
     }
     decorate(next.run(request).await, decision)
