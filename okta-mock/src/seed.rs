@@ -14,8 +14,8 @@ use crate::org::{Collection, Org, Profile, PropertyType};
 /// The initial contents of the fake org.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Seed {
-    /// About 28 users in every status, 9 groups of all three types and 7
-    /// apps, some inactive; see `src/demo-org.yaml`.
+    /// 28 users in every status, 9 groups of all three types and 7 apps,
+    /// two of them inactive; see `src/demo-org.yaml`.
     #[default]
     Demo,
     /// No users, groups or apps.
