@@ -18,8 +18,8 @@ const STATUSES: [&str; 8] = [
     "DEPROVISIONED",
 ];
 
-/// The expected result of an operation on a user with a password: the new
-/// status, or the error code.
+/// Returns the expected result of an operation on a user with a password:
+/// the new status, or the error code.
 fn expected(operation: &str, status: &str) -> Result<&'static str, &'static str> {
     match (operation, status) {
         ("activate", "STAGED" | "DEPROVISIONED") => Ok("ACTIVE"),
