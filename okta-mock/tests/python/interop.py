@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 
 # The SDK refuses http org URLs unless its testing option allows them.
 os.environ["OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"] = "true"
@@ -40,7 +41,11 @@ def service_config(key_pem):
         "scopes": SERVICE_SCOPES,
         "requireDpop": True,
     }
-    return {"oauthClients": [client]}
+    # Single-app reads get a tiny bucket in short windows, so a second read
+    # meets a real 429 that the SDK must wait out using Date and
+    # X-Rate-Limit-Reset.
+    rate_limits = {"limit": 100000, "window": 2, "perRoute": {"/api/v1/apps/{id}": 1}}
+    return {"oauthClients": [client], "rateLimits": rate_limits}
 
 
 PASSED = []
@@ -168,6 +173,15 @@ async def main(base_url, token, key_pem):
     check({"Slack", "Company Wiki", "Legacy Expenses"} <= labels, f"application labels are read ({sorted(labels)})")
     statuses = {status_name(app.status) for app in apps}
     check(statuses == {"ACTIVE", "INACTIVE"}, f"active and inactive apps are listed ({statuses})")
+
+    wiki_id = "0oademowiki000000001"
+    _, _, error = await client.get_application(wiki_id)
+    check(error is None, f"get_application reads an app ({error})")
+    started = time.monotonic()
+    wiki, _, error = await client.get_application(wiki_id)
+    waited = time.monotonic() - started
+    check(error is None and wiki.label == "Company Wiki", f"get_application succeeds after a 429 ({error})")
+    check(waited >= 0.5, f"the SDK waited for the rate-limit reset ({waited:.1f} s)")
 
     missing, _, error = await client.get_user("00unobody")
     check(missing is None and error is not None and "E0000007" in str(error), f"a missing user is E0000007 ({error})")
