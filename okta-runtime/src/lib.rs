@@ -39,6 +39,9 @@ pub use client::{Client, Page, PageInfo, Pages, ToolOutput, ToolRequest};
 pub use config::{AccountConfig, Auth, ClientOptions, PrivateKeyJwt};
 pub use error::{ApiError, Error};
 pub use generated::{models as types, requests, tools};
-pub use lua::{HostOptions, Limits, LuaHost, Permission, Policy, RunOutcome};
+pub use lua::{
+    HostOptions, InstallOptions, Installed, Limits, LuaHost, Permission, Permissions, Policy,
+    RunOutcome, install,
+};
 pub use secret::SecretString;
 pub use transport::{CallLog, CallRecord, RateLimitState};

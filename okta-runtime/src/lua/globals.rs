@@ -4,64 +4,123 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
-use mlua::{Lua, Table, Value as LuaValue, Variadic};
+use mlua::{Function, Lua, Table, Value as LuaValue, Variadic};
 
-use super::convert::{Unsupported, array_metatable, json_to_lua, lua_to_json};
+use super::convert::{Unsupported, array_metatable, decode_json, lua_to_json};
+use super::sandbox::{Clock, format_bytes};
 
-/// Lines written by `print` and `dump` during a run.
+/// Lines written by `print` and `dump` during a run, up to a total size.
 #[derive(Debug, Clone, Default)]
-pub struct Output(Arc<Mutex<Vec<String>>>);
+pub struct Output(Arc<Mutex<OutputLines>>);
+
+#[derive(Debug, Default)]
+struct OutputLines {
+    lines: Vec<String>,
+    bytes: usize,
+}
 
 impl Output {
-    pub fn push(&self, line: String) {
-        if let Ok(mut lines) = self.0.lock() {
-            lines.push(line);
+    /// Adds a line unless the output would grow past `max_bytes`; the error
+    /// names that limit.
+    pub fn push(&self, line: String, max_bytes: usize) -> Result<(), String> {
+        let mut output = self
+            .0
+            .lock()
+            .map_err(|_| "the output is unavailable".to_string())?;
+        let bytes = output.bytes + line.len() + 1;
+        if bytes > max_bytes {
+            return Err(format!(
+                "output limit of {} exceeded: print and dump may write as much as the memory limit allows; the script was stopped",
+                format_bytes(max_bytes)
+            ));
         }
+        output.bytes = bytes;
+        output.lines.push(line);
+        Ok(())
     }
 
+    /// Removes and returns every line.
     pub fn take(&self) -> Vec<String> {
         self.0
             .lock()
-            .map(|mut lines| std::mem::take(&mut *lines))
+            .map(|mut output| {
+                output.bytes = 0;
+                std::mem::take(&mut output.lines)
+            })
             .unwrap_or_default()
     }
 }
 
-/// Installs every global helper.
-pub fn install(lua: &Lua, output: &Output, accounts: Vec<String>) -> mlua::Result<()> {
+/// Destination of `print` and `dump`.
+#[derive(Clone)]
+pub enum Sink {
+    /// Captured lines, returned with the run's outcome.
+    Capture(Output),
+    /// A `print` function of the host, called with each line.
+    Print(Function),
+}
+
+impl Sink {
+    fn write(&self, line: String, clock: &Clock) -> mlua::Result<()> {
+        match self {
+            Sink::Capture(output) => output.push(line, clock.limits().memory).map_err(|message| {
+                // An output flood is a limit like memory: protected calls
+                // must not be able to catch it and continue.
+                clock.exceed(message.clone());
+                mlua::Error::runtime(message)
+            }),
+            Sink::Print(print) => print.call::<()>(line),
+        }
+    }
+}
+
+/// Installs `dump`, `json`, `regex` and `docs`, and `print` when the sink
+/// captures output. `accounts` lists the account names `docs.read` accepts.
+pub fn install(
+    lua: &Lua,
+    sink: Sink,
+    clock: Arc<Clock>,
+    accounts: Vec<String>,
+) -> mlua::Result<()> {
     let globals = lua.globals();
-    install_print(lua, &globals, output)?;
-    install_dump(lua, &globals, output)?;
-    globals.raw_set("json", json_table(lua)?)?;
-    globals.raw_set("regex", regex_table(lua)?)?;
+    if let Sink::Capture(_) = &sink {
+        install_print(lua, &globals, sink.clone(), clock.clone())?;
+    }
+    install_dump(lua, &globals, sink, clock.clone())?;
+    globals.raw_set("json", json_table(lua, clock.clone())?)?;
+    globals.raw_set("regex", regex_table(lua, clock)?)?;
     globals.raw_set("docs", docs_table(lua, accounts)?)?;
     Ok(())
 }
 
-fn install_print(lua: &Lua, globals: &Table, output: &Output) -> mlua::Result<()> {
-    let tostring: mlua::Function = globals.get("tostring")?;
-    let output = output.clone();
+fn install_print(lua: &Lua, globals: &Table, sink: Sink, clock: Arc<Clock>) -> mlua::Result<()> {
+    let tostring: Function = globals.get("tostring")?;
     let print = lua.create_function(move |_, values: Variadic<LuaValue>| {
         let mut parts = Vec::with_capacity(values.len());
         for value in values {
             parts.push(tostring.call::<String>(value)?);
         }
-        output.push(parts.join("\t"));
-        Ok(())
+        sink.write(parts.join("\t"), &clock)
     })?;
     globals.raw_set("print", print)
 }
 
-fn install_dump(lua: &Lua, globals: &Table, output: &Output) -> mlua::Result<()> {
-    let output = output.clone();
+fn install_dump(lua: &Lua, globals: &Table, sink: Sink, clock: Arc<Clock>) -> mlua::Result<()> {
     let dump = lua.create_function(move |_, values: Variadic<LuaValue>| {
-        let mut rendered = Vec::with_capacity(values.len());
-        for value in values.iter() {
-            let mut text = String::new();
-            render(&mut text, value, 0, &mut HashSet::new());
-            rendered.push(text);
+        let max_bytes = clock.limits().memory;
+        let mut rendered = String::new();
+        for (index, value) in values.iter().enumerate() {
+            if index > 0 {
+                rendered.push('\t');
+            }
+            let mut renderer = Renderer {
+                out: &mut rendered,
+                visiting: HashSet::new(),
+                max_bytes,
+            };
+            renderer.render(value, 0).map_err(mlua::Error::runtime)?;
         }
-        output.push(rendered.join("\t"));
+        sink.write(rendered, &clock)?;
         Ok(values)
     })?;
     globals.raw_set("dump", dump)
@@ -97,91 +156,122 @@ fn is_identifier(text: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Renders a value as readable Lua-like text with sorted keys; a table that
-/// contains itself is shown as `<cycle>`.
-pub fn render(out: &mut String, value: &LuaValue, depth: usize, visiting: &mut HashSet<usize>) {
-    match value {
-        LuaValue::Nil => out.push_str("nil"),
-        LuaValue::Boolean(flag) => out.push_str(if *flag { "true" } else { "false" }),
-        LuaValue::Integer(integer) => {
-            let _ = write!(out, "{integer}");
-        }
-        LuaValue::Number(number) => {
-            let _ = write!(out, "{number:?}");
-        }
-        LuaValue::String(text) => out.push_str(&quote_lua(&text.to_string_lossy())),
-        LuaValue::LightUserData(data) if data.0.is_null() => out.push_str("json.null"),
-        LuaValue::Table(table) => render_table(out, table, depth, visiting),
-        other => {
-            let _ = write!(out, "<{}>", other.type_name());
-        }
-    }
+/// Renders values as readable Lua-like text with sorted keys. A table that
+/// contains itself is shown as `<cycle>`, and the text may grow to
+/// `max_bytes` at most.
+struct Renderer<'a> {
+    out: &'a mut String,
+    visiting: HashSet<usize>,
+    max_bytes: usize,
 }
 
-fn render_table(out: &mut String, table: &Table, depth: usize, visiting: &mut HashSet<usize>) {
-    let identity = table.to_pointer() as usize;
-    if !visiting.insert(identity) {
-        out.push_str("<cycle>");
-        return;
-    }
-    if depth >= DUMP_MAX_DEPTH {
-        out.push_str("{ ... }");
-        visiting.remove(&identity);
-        return;
+impl Renderer<'_> {
+    fn check_size(&self) -> Result<(), String> {
+        if self.out.len() > self.max_bytes {
+            return Err(format!(
+                "dump: the rendered value is larger than {}, the memory limit",
+                format_bytes(self.max_bytes)
+            ));
+        }
+        Ok(())
     }
 
-    let length = table.raw_len();
-    let mut named: Vec<(String, LuaValue)> = Vec::new();
-    for (key, value) in table.pairs::<LuaValue, LuaValue>().flatten() {
-        match &key {
-            LuaValue::Integer(index) if *index >= 1 && (*index as usize) <= length => {}
-            LuaValue::String(text) => {
-                let text = text.to_string_lossy();
-                let label = if is_identifier(&text) {
-                    text.to_string()
-                } else {
-                    format!("[{}]", quote_lua(&text))
-                };
-                named.push((label, value));
+    fn render(&mut self, value: &LuaValue, depth: usize) -> Result<(), String> {
+        match value {
+            LuaValue::Nil => self.out.push_str("nil"),
+            LuaValue::Boolean(flag) => self.out.push_str(if *flag { "true" } else { "false" }),
+            LuaValue::Integer(integer) => {
+                let _ = write!(self.out, "{integer}");
             }
+            LuaValue::Number(number) => {
+                let _ = write!(self.out, "{number:?}");
+            }
+            LuaValue::String(text) => self.out.push_str(&quote_lua(&text.to_string_lossy())),
+            LuaValue::LightUserData(data) if data.0.is_null() => self.out.push_str("json.null"),
+            LuaValue::Table(table) => self.render_table(table, depth)?,
             other => {
-                let mut label = String::from("[");
-                render(&mut label, other, depth + 1, visiting);
-                label.push(']');
-                named.push((label, value));
+                let _ = write!(self.out, "<{}>", other.type_name());
             }
         }
+        self.check_size()
     }
-    named.sort_by(|a, b| a.0.cmp(&b.0));
 
-    if length == 0 && named.is_empty() {
-        out.push_str("{}");
-        visiting.remove(&identity);
-        return;
+    fn render_table(&mut self, table: &Table, depth: usize) -> Result<(), String> {
+        let identity = table.to_pointer() as usize;
+        if !self.visiting.insert(identity) {
+            self.out.push_str("<cycle>");
+            return Ok(());
+        }
+        let result = self.render_entries(table, depth);
+        self.visiting.remove(&identity);
+        result
     }
-    let indent = "  ".repeat(depth + 1);
-    out.push_str("{\n");
-    for index in 1..=length {
-        let item: LuaValue = table.raw_get(index).unwrap_or(LuaValue::Nil);
-        out.push_str(&indent);
-        render(out, &item, depth + 1, visiting);
-        out.push_str(",\n");
+
+    fn render_entries(&mut self, table: &Table, depth: usize) -> Result<(), String> {
+        if depth >= DUMP_MAX_DEPTH {
+            self.out.push_str("{ ... }");
+            return Ok(());
+        }
+
+        let length = table.raw_len();
+        let mut named: Vec<(String, LuaValue)> = Vec::new();
+        for (key, value) in table.pairs::<LuaValue, LuaValue>().flatten() {
+            match &key {
+                LuaValue::Integer(index) if *index >= 1 && (*index as usize) <= length => {}
+                LuaValue::String(text) => {
+                    let text = text.to_string_lossy();
+                    let label = if is_identifier(&text) {
+                        text.to_string()
+                    } else {
+                        format!("[{}]", quote_lua(&text))
+                    };
+                    named.push((label, value));
+                }
+                other => {
+                    let mut label = String::from("[");
+                    let mut key_renderer = Renderer {
+                        out: &mut label,
+                        visiting: std::mem::take(&mut self.visiting),
+                        max_bytes: self.max_bytes,
+                    };
+                    let rendered = key_renderer.render(other, depth + 1);
+                    self.visiting = key_renderer.visiting;
+                    rendered?;
+                    label.push(']');
+                    named.push((label, value));
+                }
+            }
+        }
+        named.sort_by(|a, b| a.0.cmp(&b.0));
+
+        if length == 0 && named.is_empty() {
+            self.out.push_str("{}");
+            return Ok(());
+        }
+        let indent = "  ".repeat(depth + 1);
+        self.out.push_str("{\n");
+        for index in 1..=length {
+            let item: LuaValue = table.raw_get(index).unwrap_or(LuaValue::Nil);
+            self.out.push_str(&indent);
+            self.render(&item, depth + 1)?;
+            self.out.push_str(",\n");
+        }
+        for (label, item) in named {
+            let _ = write!(self.out, "{indent}{label} = ");
+            self.render(&item, depth + 1)?;
+            self.out.push_str(",\n");
+        }
+        self.out.push_str(&"  ".repeat(depth));
+        self.out.push('}');
+        Ok(())
     }
-    for (label, item) in named {
-        let _ = write!(out, "{indent}{label} = ");
-        render(out, &item, depth + 1, visiting);
-        out.push_str(",\n");
-    }
-    out.push_str(&"  ".repeat(depth));
-    out.push('}');
-    visiting.remove(&identity);
 }
 
-fn json_table(lua: &Lua) -> mlua::Result<Table> {
+fn json_table(lua: &Lua, clock: Arc<Clock>) -> mlua::Result<Table> {
     let json = lua.create_table()?;
     json.raw_set(
         "encode",
-        lua.create_function(|lua, (value, options): (LuaValue, LuaValue)| {
+        lua.create_function(move |lua, (value, options): (LuaValue, LuaValue)| {
             let pretty = match &options {
                 LuaValue::Boolean(flag) => *flag,
                 LuaValue::Table(table) => table.get::<Option<bool>>("pretty")?.unwrap_or(false),
@@ -193,23 +283,26 @@ fn json_table(lua: &Lua) -> mlua::Result<Table> {
                     )));
                 }
             };
-            let converted = lua_to_json(lua, &value, Unsupported::Reject).map_err(|message| mlua::Error::runtime(format!("json.encode: {message}")))?;
-            let text = if pretty { serde_json::to_string_pretty(&converted) } else { serde_json::to_string(&converted) };
+            let max_bytes = clock.limits().memory;
+            let converted = lua_to_json(lua, &value, Unsupported::Reject, max_bytes)
+                .map_err(|message| mlua::Error::runtime(format!("json.encode: {message}")))?;
+            let text = if pretty {
+                serde_json::to_string_pretty(&converted)
+            } else {
+                serde_json::to_string(&converted)
+            };
             text.map_err(|error| mlua::Error::runtime(format!("json.encode: {error}")))
         })?,
     )?;
     json.raw_set(
         "decode",
         lua.create_function(|lua, text: mlua::LuaString| {
-            let value: serde_json::Value =
-                serde_json::from_slice(&text.as_bytes()).map_err(|error| {
-                    mlua::Error::runtime(format!("json.decode: invalid JSON: {error}"))
-                })?;
-            json_to_lua(lua, &value)
+            decode_json(lua, &text.as_bytes())?.map_err(|message| {
+                mlua::Error::runtime(format!("json.decode: invalid JSON: {message}"))
+            })
         })?,
     )?;
     json.raw_set("null", LuaValue::NULL)?;
-    json.raw_set("array_mt", array_metatable(lua)?)?;
     json.raw_set(
         "array",
         lua.create_function(|lua, table: Option<Table>| {
@@ -224,19 +317,52 @@ fn json_table(lua: &Lua) -> mlua::Result<Table> {
     Ok(json)
 }
 
-fn compile(pattern: &str) -> mlua::Result<regex::Regex> {
-    regex::Regex::new(pattern)
-        .map_err(|error| mlua::Error::runtime(format!("invalid regex \"{pattern}\": {error}")))
+fn compile(function: &str, pattern: &str) -> mlua::Result<regex::Regex> {
+    regex::Regex::new(pattern).map_err(|error| {
+        mlua::Error::runtime(format!("{function}: invalid regex \"{pattern}\": {error}"))
+    })
 }
 
-fn regex_table(lua: &Lua) -> mlua::Result<Table> {
+/// Replaces every match of `regex` in `text`, expanding `$1` and `${name}`
+/// in `replacement`. The result may grow to `max_bytes` at most, because
+/// an empty pattern matches at every position of a long text.
+fn replace_all(
+    regex: &regex::Regex,
+    text: &str,
+    replacement: &str,
+    max_bytes: usize,
+) -> Result<(String, usize), String> {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    let mut count = 0;
+    for captures in regex.captures_iter(text) {
+        let whole = captures.get(0).expect("group 0 is the whole match");
+        out.push_str(&text[last..whole.start()]);
+        captures.expand(replacement, &mut out);
+        last = whole.end();
+        count += 1;
+        if out.len() > max_bytes {
+            break;
+        }
+    }
+    out.push_str(&text[last..]);
+    if out.len() > max_bytes {
+        return Err(format!(
+            "regex.gsub: the result is larger than {}, the memory limit",
+            format_bytes(max_bytes)
+        ));
+    }
+    Ok((out, count))
+}
+
+fn regex_table(lua: &Lua, clock: Arc<Clock>) -> mlua::Result<Table> {
     let table = lua.create_table()?;
     // regex.match(text, pattern): the whole match, or the captures when the
     // pattern has groups, or nil.
     table.raw_set(
         "match",
         lua.create_function(|lua, (text, pattern): (String, String)| {
-            let regex = compile(&pattern)?;
+            let regex = compile("regex.match", &pattern)?;
             let Some(captures) = regex.captures(&text) else {
                 return Ok(Variadic::new());
             };
@@ -254,37 +380,37 @@ fn regex_table(lua: &Lua) -> mlua::Result<Table> {
             Ok(values)
         })?,
     )?;
+
     // regex.find(text, pattern): 1-based start and end byte positions, or nil.
     table.raw_set(
         "find",
         lua.create_function(|_, (text, pattern): (String, String)| {
-            let regex = compile(&pattern)?;
+            let regex = compile("regex.find", &pattern)?;
             Ok(match regex.find(&text) {
                 Some(found) => (Some(found.start() as i64 + 1), Some(found.end() as i64)),
                 None => (None, None),
             })
         })?,
     )?;
+
     // regex.gsub(text, pattern, replacement): replacement uses $1 or ${name};
     // returns the new text and the number of replacements.
     table.raw_set(
         "gsub",
         lua.create_function(
-            |_, (text, pattern, replacement): (String, String, String)| {
-                let regex = compile(&pattern)?;
-                let count = regex.find_iter(&text).count();
-                Ok((
-                    regex.replace_all(&text, replacement.as_str()).into_owned(),
-                    count,
-                ))
+            move |_, (text, pattern, replacement): (String, String, String)| {
+                let regex = compile("regex.gsub", &pattern)?;
+                replace_all(&regex, &text, &replacement, clock.limits().memory)
+                    .map_err(mlua::Error::runtime)
             },
         )?,
     )?;
+
     // regex.split(text, pattern): a sequence of the parts between matches.
     table.raw_set(
         "split",
         lua.create_function(|lua, (text, pattern): (String, String)| {
-            let regex = compile(&pattern)?;
+            let regex = compile("regex.split", &pattern)?;
             let parts = lua.create_sequence_from(regex.split(&text).map(str::to_string))?;
             parts.set_metatable(Some(array_metatable(lua)?))?;
             Ok(parts)
