@@ -3,20 +3,28 @@
 //! Exit status: 0 on success, 1 when the script or an Okta call failed, 2 on
 //! a usage or configuration error.
 
-use std::io::{IsTerminal, Read, Write};
+mod logging;
+mod report;
+mod setup;
+
+use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use okta_runtime::lua::sandbox::format_bytes;
-use okta_runtime::{AccountConfig, HostOptions, Limits, LuaHost, Policy, RunOutcome, SecretString};
-use serde::Serialize;
+use okta_runtime::{Limits, LuaHost};
+
+use report::{Meta, report, usage_error};
 
 /// Run a Lua workflow against an Okta org.
 ///
-/// The script sees `app.integrations.okta.*` (one function per tool), `docs`,
-/// `json`, `regex`, `print` and `dump`. Write tools are rejected unless
-/// --force is given.
+/// The script can use `app.integrations.okta.*` (one function per tool, and
+/// `app.integrations.okta.NAME.*` per configured account), `docs`, `json`,
+/// `regex`, `print` and `dump`. Write tools need approval, which a headless
+/// run cannot give: allow them with --force, in the config file, or
+/// describe them without sending anything with --dry-run.
 #[derive(Debug, Parser)]
 #[command(name = "okta-lua", version, about, long_about = None)]
 struct Args {
@@ -31,21 +39,43 @@ struct Args {
     #[arg(long)]
     json: bool,
 
-    /// Allow write tools (create, update, deactivate, group changes).
+    /// Allow every tool call, including write tools and accounts whose
+    /// permissions are `ask` or `deny`.
     #[arg(long)]
     force: bool,
 
-    /// Start the built-in fake Okta org with demo data and use it as the default account.
+    /// Send no write request: each write tool returns a description of the
+    /// exact request it would send. Read tools still run.
+    #[arg(long)]
+    dry_run: bool,
+
+    /// Account behind the flat namespace `app.integrations.okta.*`.
+    #[arg(long, value_name = "NAME")]
+    account: Option<String>,
+
+    /// Config file listing the accounts (default: $OKTA_LUA_CONFIG, else
+    /// $XDG_CONFIG_HOME/okta-lua/config.yaml or ~/.config/okta-lua/config.yaml
+    /// when it exists).
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+
+    /// Start the built-in fake Okta org with demo data and use it as the
+    /// only account, `default`; the config file is not read.
     #[arg(long)]
     demo: bool,
 
-    /// Bytes of memory the script may allocate.
+    /// Bytes of memory the script may allocate; output and JSON values may
+    /// not exceed it either.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().memory)]
     memory_limit: usize,
 
-    /// Seconds of CPU time the script may use, not counting waits for Okta.
+    /// Seconds the script may spend running Lua code, not counting waits for Okta.
     #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().cpu.as_secs_f64())]
     cpu_limit: f64,
+
+    /// Seconds the whole run may take, waits for Okta included.
+    #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().wall.as_secs_f64())]
+    wall_limit: f64,
 
     /// Log level for diagnostics on stderr: error, warn, info, debug or trace.
     #[arg(
@@ -55,38 +85,10 @@ struct Args {
         default_value = "warn"
     )]
     log_level: String,
-}
 
-#[derive(Debug, Serialize)]
-struct Meta {
-    account: String,
-    org_url: String,
-    demo: bool,
-    writes_forced: bool,
-}
-
-#[derive(Debug, Serialize)]
-struct Envelope<'a> {
-    #[serde(flatten)]
-    outcome: &'a RunOutcome,
-    meta: Meta,
-}
-
-fn usage_error(message: &str, json: bool) -> ExitCode {
-    if json {
-        let envelope = serde_json::json!({
-            "success": false,
-            "result": [],
-            "output": [],
-            "error": { "message": message, "kind": "usage" },
-            "execution_time_ms": 0,
-            "integration_calls": [],
-        });
-        println!("{envelope}");
-    } else {
-        eprintln!("okta-lua: {message}");
-    }
-    ExitCode::from(2)
+    /// Also write the diagnostics to this file, appending to it.
+    #[arg(long, value_name = "PATH")]
+    log_file: Option<PathBuf>,
 }
 
 fn read_code(args: &Args) -> Result<(String, String), String> {
@@ -113,119 +115,65 @@ fn read_code(args: &Args) -> Result<(String, String), String> {
     }
 }
 
-fn init_logging(level: &str) -> Result<(), String> {
-    let filter = tracing_subscriber::EnvFilter::try_new(level).map_err(|error| {
-        format!("invalid --log-level \"{level}\": {error}; use error, warn, info, debug or trace")
-    })?;
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
-    Ok(())
+/// Reads a limit in seconds given on the command line.
+fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
+    if value.is_finite() && value > 0.0 {
+        Duration::try_from_secs_f64(value)
+            .map_err(|_| format!("invalid {flag} {value}: the number is too large"))
+    } else {
+        Err(format!(
+            "invalid {flag} {value}: give a positive number of seconds"
+        ))
+    }
+}
+
+fn limits(args: &Args) -> Result<Limits, String> {
+    Ok(Limits {
+        memory: args.memory_limit,
+        cpu: seconds("--cpu-limit", args.cpu_limit)?,
+        wall: seconds("--wall-limit", args.wall_limit)?,
+    })
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    if let Err(message) = init_logging(&args.log_level) {
+    if let Err(message) = logging::init(&args.log_level, args.log_file.as_deref()) {
         return usage_error(&message, args.json);
     }
     let (code, chunk_name) = match read_code(&args) {
         Ok(code) => code,
         Err(message) => return usage_error(&message, args.json),
     };
-    if !(args.cpu_limit.is_finite() && args.cpu_limit > 0.0) {
-        return usage_error(
-            &format!(
-                "invalid --cpu-limit {}: give a positive number of seconds",
-                args.cpu_limit
-            ),
-            args.json,
-        );
-    }
+    let limits = match limits(&args) {
+        Ok(limits) => limits,
+        Err(message) => return usage_error(&message, args.json),
+    };
 
-    // The fake org must outlive the host that talks to it.
-    let mut demo_server = None;
-    let account = if args.demo {
-        match okta_mock::MockServer::start_blocking(okta_mock::MockOptions::default()) {
-            Ok(server) => {
-                let account = AccountConfig::with_api_token(
-                    "default",
-                    &server.url(),
-                    SecretString::new(server.token()),
-                );
-                demo_server = Some(server);
-                account
-            }
-            Err(error) => {
-                return usage_error(&format!("cannot start the demo org: {error}"), args.json);
-            }
-        }
-    } else {
-        match AccountConfig::from_env() {
-            Ok(account) => account,
-            Err(error) => return usage_error(&error.to_string(), args.json),
-        }
+    // The fake org of --demo must outlive the host that talks to it.
+    let setup = match setup::Setup::new(&args) {
+        Ok(setup) => setup,
+        Err(message) => return usage_error(&message, args.json),
     };
-    let org_url = account.org_url.clone();
-
-    let limits = Limits {
-        memory: args.memory_limit,
-        cpu: std::time::Duration::from_secs_f64(args.cpu_limit),
-        ..Limits::default()
-    };
-    let policy = Policy {
-        force: args.force,
-        ..Policy::default()
-    };
-    let options = HostOptions {
-        accounts: vec![account],
-        default_account: "default".to_string(),
-        policy,
-        limits,
-    };
-    let host = match LuaHost::new(options) {
+    let policy = setup.accounts.policy(args.force, args.dry_run);
+    let host = match LuaHost::new(setup.accounts.host_options(policy, limits)) {
         Ok(host) => host,
         Err(error) => return usage_error(&error.to_string(), args.json),
     };
-    tracing::debug!(memory_limit = %format_bytes(limits.memory), "running {chunk_name}");
+    tracing::debug!(
+        memory_limit = %format_bytes(limits.memory),
+        account = %setup.accounts.default_account,
+        dry_run = args.dry_run,
+        "running {chunk_name}"
+    );
 
     let outcome = host.run(&code, &chunk_name);
-    let meta = Meta {
-        account: "default".to_string(),
-        org_url,
-        demo: args.demo,
-        writes_forced: args.force,
-    };
+    let meta = Meta::new(&setup, &args);
     report(&outcome, meta, args.json);
     drop(host);
-    if let Some(server) = demo_server {
-        server.shutdown();
-    }
+    setup.shutdown();
     if outcome.success {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    }
-}
-
-fn report(outcome: &RunOutcome, meta: Meta, json: bool) {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    if json {
-        let envelope = Envelope { outcome, meta };
-        let text = serde_json::to_string(&envelope).unwrap_or_else(|error| format!("{{\"success\":false,\"error\":{{\"message\":\"cannot encode the result: {error}\"}}}}"));
-        let _ = writeln!(out, "{text}");
-        return;
-    }
-    for line in &outcome.output {
-        let _ = writeln!(out, "{line}");
-    }
-    for value in &outcome.result {
-        let text = serde_json::to_string_pretty(value).unwrap_or_default();
-        let _ = writeln!(out, "{text}");
-    }
-    if let Some(error) = &outcome.error {
-        eprintln!("error: {}", error.message);
     }
 }

@@ -18,6 +18,7 @@
 //! # }
 //! ```
 
+pub mod accounts;
 pub mod client;
 pub mod config;
 pub mod docs;
@@ -35,6 +36,7 @@ pub mod generated {
     okta_macros::integration!("../okta-manifest.yaml");
 }
 
+pub use accounts::Accounts;
 pub use client::{Client, Page, PageInfo, Pages, ToolOutput, ToolRequest};
 pub use config::{AccountConfig, Auth, ClientOptions, PrivateKeyJwt};
 pub use error::{ApiError, Error};
