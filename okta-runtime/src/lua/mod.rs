@@ -6,6 +6,7 @@
 
 mod binder;
 pub mod convert;
+pub mod fast_json;
 pub mod globals;
 mod install;
 mod namespace;
