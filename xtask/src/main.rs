@@ -1,20 +1,28 @@
-//! Maintenance tasks: `cargo xtask gen-docs [--check]`.
+//! Maintenance tasks: `cargo xtask gen-docs [--check]` and `cargo xtask bench`.
+
+mod bench;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask gen-docs [--check]
+const USAGE: &str = "usage: cargo xtask gen-docs [--check] | bench [--quick] [--output FILE]
 
   gen-docs          write the generated reference to docs/okta.md
   gen-docs --check  exit with status 1 when docs/ differs from the generated reference";
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives inside the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+        .to_path_buf()
 }
 
 /// Returns every generated file as (path relative to the workspace, contents).
 fn generated_docs() -> Vec<(PathBuf, String)> {
-    vec![(PathBuf::from("docs/okta.md"), okta_runtime::generated::docs::REFERENCE.to_string())]
+    vec![(
+        PathBuf::from("docs/okta.md"),
+        okta_runtime::generated::docs::REFERENCE.to_string(),
+    )]
 }
 
 fn gen_docs(check: bool) -> ExitCode {
@@ -43,7 +51,10 @@ fn gen_docs(check: bool) -> ExitCode {
         println!("wrote {}", relative.display());
     }
     if !stale.is_empty() {
-        eprintln!("xtask: generated docs are stale: {}; run `cargo xtask gen-docs` and commit the result", stale.join(", "));
+        eprintln!(
+            "xtask: generated docs are stale: {}; run `cargo xtask gen-docs` and commit the result",
+            stale.join(", ")
+        );
         return ExitCode::FAILURE;
     }
     if check {
@@ -54,11 +65,17 @@ fn gen_docs(check: bool) -> ExitCode {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["gen-docs"] => gen_docs(false),
         ["gen-docs", "--check"] => gen_docs(true),
+        ["bench", rest @ ..] => bench::main(rest),
         ["help" | "--help" | "-h"] | [] => {
-            println!("{USAGE}");
+            println!("{USAGE}\n{}", bench::USAGE);
             ExitCode::SUCCESS
         }
         _ => {
