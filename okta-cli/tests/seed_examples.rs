@@ -269,7 +269,7 @@ return result.changed, result.message"#
             vec!["User added to group"],
             "{name}"
         );
-        assert_eq!(envelope["result"][0].is_boolean(), true, "{name}");
+        assert!(envelope["result"][0].is_boolean(), "{name}");
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Instant;
 use mlua::{Function, Lua, MultiValue, Table, Value as LuaValue};
 use serde_json::{Map, Value};
 
-use super::convert::{Unsupported, array_metatable, json_to_lua, lua_to_json};
+use super::convert::{Unsupported, array_metatable, json_to_lua, json_to_lua_exact, lua_to_json};
 use super::policy::{Policy, RequestDescription};
 use super::sandbox::Clock;
 use crate::Error;
@@ -196,7 +196,7 @@ fn dry_run_table(
     }
     table.raw_set("query", query)?;
     if let Some(body) = &description.body {
-        table.raw_set("body", json_to_lua(lua, body)?)?;
+        table.raw_set("body", json_to_lua_exact(lua, body)?)?;
     }
     table.raw_set("request", description.request_line())?;
     Ok(table)

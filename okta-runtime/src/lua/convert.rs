@@ -37,12 +37,29 @@ pub fn array_metatable(lua: &Lua) -> mlua::Result<Table> {
 /// Converts a JSON value to a Lua value.
 pub fn json_to_lua(lua: &Lua, value: &Value) -> mlua::Result<LuaValue> {
     let array_mt = array_metatable(lua)?;
-    to_lua(lua, value, &array_mt, false)
+    to_lua(lua, value, &array_mt, Nulls::Drop)
 }
 
-fn to_lua(lua: &Lua, value: &Value, array_mt: &Table, in_array: bool) -> mlua::Result<LuaValue> {
+/// Converts a JSON value to a Lua value in which every JSON null is
+/// `json.null`, so that it encodes back to exactly the same JSON.
+pub fn json_to_lua_exact(lua: &Lua, value: &Value) -> mlua::Result<LuaValue> {
+    let array_mt = array_metatable(lua)?;
+    to_lua(lua, value, &array_mt, Nulls::Keep)
+}
+
+/// What becomes of a JSON null.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nulls {
+    /// Nil, and left out of objects.
+    Drop,
+    /// `json.null` in objects too. Inside arrays a null is always
+    /// `json.null`, so that the items keep their positions.
+    Keep,
+}
+
+fn to_lua(lua: &Lua, value: &Value, array_mt: &Table, nulls: Nulls) -> mlua::Result<LuaValue> {
     Ok(match value {
-        Value::Null if in_array => LuaValue::NULL,
+        Value::Null if nulls == Nulls::Keep => LuaValue::NULL,
         Value::Null => LuaValue::Nil,
         Value::Bool(flag) => LuaValue::Boolean(*flag),
         Value::Number(number) => match number.as_i64() {
@@ -53,7 +70,11 @@ fn to_lua(lua: &Lua, value: &Value, array_mt: &Table, in_array: bool) -> mlua::R
         Value::Array(items) => {
             let table = lua.create_table_with_capacity(items.len(), 0)?;
             for (index, item) in items.iter().enumerate() {
-                table.raw_set(index + 1, to_lua(lua, item, array_mt, true)?)?;
+                let item = match item {
+                    Value::Null => LuaValue::NULL,
+                    item => to_lua(lua, item, array_mt, nulls)?,
+                };
+                table.raw_set(index + 1, item)?;
             }
             table.set_metatable(Some(array_mt.clone()))?;
             LuaValue::Table(table)
@@ -61,8 +82,8 @@ fn to_lua(lua: &Lua, value: &Value, array_mt: &Table, in_array: bool) -> mlua::R
         Value::Object(map) => {
             let table = lua.create_table_with_capacity(0, map.len())?;
             for (key, item) in map {
-                if !item.is_null() {
-                    table.raw_set(key.as_str(), to_lua(lua, item, array_mt, false)?)?;
+                if nulls == Nulls::Keep || !item.is_null() {
+                    table.raw_set(key.as_str(), to_lua(lua, item, array_mt, nulls)?)?;
                 }
             }
             LuaValue::Table(table)
