@@ -283,6 +283,11 @@ fn render_returns(manifest: &Manifest, tool: &Tool) -> String {
                 );
             }
         }
+        if tool.lifecycle.is_some() {
+            table.push_str(
+                "\nOther fields of Okta's answer, such as an activation link, are kept.\n",
+            );
+        }
         table.trim_end().to_string()
     };
     for attach in &tool.attach {

@@ -227,7 +227,15 @@ impl Client {
                 .first()
                 .map(|(_, value)| value.clone())
                 .unwrap_or_default();
-            value = serde_json::json!({ "id": id, "status": status });
+            // Okta answers a lifecycle call with an empty object, or with
+            // details such as an activation link; those are kept.
+            let mut result = match value {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            };
+            result.insert("id".to_string(), Value::from(id));
+            result.insert("status".to_string(), Value::from(status));
+            value = Value::Object(result);
         }
         for attach in spec.attach {
             let related = self
