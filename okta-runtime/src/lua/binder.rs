@@ -38,6 +38,8 @@ return function(raw)
     return function(...)
         local ok, value, page = raw(...)
         if not ok then error(value, 2) end
+        -- Only list tools return a page table; the others return one value.
+        if page == nil then return value end
         return value, page
     end
 end
