@@ -39,8 +39,8 @@ struct Args {
     #[arg(long)]
     json: bool,
 
-    /// Allow every tool call, including write tools and accounts whose
-    /// permissions are `ask` or `deny`.
+    /// Allow every tool call: write tools, and calls whose account
+    /// permission is `ask` or `deny`.
     #[arg(long)]
     force: bool,
 

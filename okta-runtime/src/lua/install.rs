@@ -88,7 +88,7 @@ pub struct Installed {
 
 /// Checks that an account name can be written as `app.integrations.okta.NAME`
 /// and does not hide a function.
-pub fn check_account_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_account_name(name: &str) -> Result<(), String> {
     let mut chars = name.chars();
     let identifier = chars
         .next()

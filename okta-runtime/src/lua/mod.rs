@@ -25,7 +25,8 @@ use crate::client::Client;
 use crate::config::AccountConfig;
 use crate::transport::CallRecord;
 pub use binder::ToolBinder;
-pub use install::{InstallOptions, Installed, check_account_name, install};
+pub(crate) use install::check_account_name;
+pub use install::{InstallOptions, Installed, install};
 pub use policy::{
     ApprovalCallback, ApprovalRequest, Permission, Permissions, Policy, RequestDescription,
 };
