@@ -91,15 +91,7 @@ impl AgentHost {
                 &server.url(),
                 SecretString::new(server.token()),
             );
-            (
-                Accounts {
-                    accounts: vec![account],
-                    permissions: Default::default(),
-                    default_account: "default".to_string(),
-                    config_file: None,
-                },
-                Some(server),
-            )
+            (Accounts::single(account), Some(server))
         } else {
             let accounts = Accounts::load(None, None).map_err(|error| error.to_string())?;
             (accounts, None)

@@ -39,14 +39,8 @@ impl Setup {
             &server.url(),
             SecretString::new(server.token()),
         );
-        let accounts = Accounts {
-            accounts: vec![account],
-            permissions: Default::default(),
-            default_account: "default".to_string(),
-            config_file: None,
-        };
         Ok(Setup {
-            accounts,
+            accounts: Accounts::single(account),
             demo_server: Some(server),
         })
     }

@@ -104,6 +104,17 @@ pub struct Accounts {
 }
 
 impl Accounts {
+    /// Returns one account, behind the flat namespace, with the default
+    /// permissions.
+    pub fn single(account: AccountConfig) -> Accounts {
+        Accounts {
+            permissions: BTreeMap::new(),
+            default_account: account.name.clone(),
+            accounts: vec![account],
+            config_file: None,
+        }
+    }
+
     /// Loads the accounts as the runner does: from the config file that
     /// [`locate_config`] finds, or else the default account from
     /// `OKTA_ORG_URL` and `OKTA_API_TOKEN`. `account` picks the account
@@ -124,13 +135,7 @@ impl Accounts {
                 "unknown account `{name}`; configured accounts: default (from OKTA_ORG_URL, as no config file was found; pass --config PATH or set {CONFIG_VARIABLE})"
             )));
         }
-        let account = AccountConfig::from_env()?;
-        Ok(Accounts {
-            permissions: BTreeMap::new(),
-            default_account: account.name.clone(),
-            accounts: vec![account],
-            config_file: None,
-        })
+        Ok(Accounts::single(AccountConfig::from_env()?))
     }
 
     /// Reads a config file. `env` looks up the environment variables that

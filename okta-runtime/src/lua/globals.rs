@@ -30,7 +30,7 @@ impl Output {
         let bytes = output.bytes + line.len() + 1;
         if bytes > max_bytes {
             return Err(format!(
-                "output limit of {} exceeded: print and dump may write as much as the memory limit allows; the script was stopped",
+                "output limit of {} exceeded: print and dump may write no more than the memory limit; the script was stopped (raise it with --memory-limit BYTES)",
                 format_bytes(max_bytes)
             ));
         }
