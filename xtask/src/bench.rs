@@ -25,6 +25,9 @@ pub const USAGE: &str = "\
                     contenders whose interpreter is missing are skipped
   bench --output FILE   write the page to FILE instead";
 
+/// GNU time from Debian's `time` package.
+const GNU_TIME: &str = "/usr/bin/time";
+
 /// Version of the `okta` package on PyPI that the Python contender uses;
 /// the same default as the SDK interop test.
 const DEFAULT_SDK_VERSION: &str = "3.4.6";
@@ -33,9 +36,11 @@ const DEFAULT_SDK_VERSION: &str = "3.4.6";
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub quick: bool,
-    /// Rounds of each in-process benchmark, and divan samples per round.
+    /// Rounds of each in-process benchmark, and divan samples per round for
+    /// the `lua_call` and `convert` benchmarks.
     pub divan_rounds: u32,
-    pub divan_samples: u32,
+    pub lua_call_samples: u32,
+    pub convert_samples: u32,
     /// Org sizes for bulk listing, each with its number of rounds.
     pub listing: Vec<(usize, u32)>,
     pub startup_rounds: u32,
@@ -56,8 +61,9 @@ impl Settings {
     fn full() -> Settings {
         Settings {
             quick: false,
-            divan_rounds: 5,
-            divan_samples: 200,
+            divan_rounds: 7,
+            lua_call_samples: 2000,
+            convert_samples: 300,
             listing: vec![(10_000, 5), (100_000, 3)],
             startup_rounds: 40,
             writes: WriteSettings {
@@ -73,7 +79,8 @@ impl Settings {
         Settings {
             quick: true,
             divan_rounds: 1,
-            divan_samples: 3,
+            lua_call_samples: 3,
+            convert_samples: 3,
             listing: vec![(1_000, 1)],
             startup_rounds: 2,
             writes: WriteSettings {
@@ -102,6 +109,8 @@ pub struct Interpreters {
     /// The virtualenv's python with the `okta` package, when available.
     pub python: Option<PathBuf>,
     pub python_sdk: Option<String>,
+    /// GNU time, which measures the listing contenders' peak memory.
+    pub gnu_time: Option<PathBuf>,
 }
 
 /// Runs `cargo xtask bench ARGUMENTS`.
@@ -230,6 +239,13 @@ fn build_release(root: &Path) -> Result<(), String> {
 /// the folder the SDK interop test uses. A full run needs both; a quick run
 /// skips what is missing.
 fn find_interpreters(settings: &Settings, target: &Path) -> Result<Interpreters, String> {
+    let gnu_time = PathBuf::from(GNU_TIME);
+    let gnu_time = command_output(GNU_TIME, &["-f", "%M", "true"]).map(|_| gnu_time);
+    if gnu_time.is_none() && !settings.quick {
+        return Err(format!(
+            "GNU time is not installed at {GNU_TIME}; install the Debian package time"
+        ));
+    }
     let lua = command_output("lua5.4", &["-v"]).map(|_| "lua5.4".to_string());
     if lua.is_none() && !settings.quick {
         return Err("lua5.4 is not installed; install the Debian package lua5.4".to_string());
@@ -259,6 +275,7 @@ fn find_interpreters(settings: &Settings, target: &Path) -> Result<Interpreters,
         lua,
         python,
         python_sdk,
+        gnu_time,
     })
 }
 

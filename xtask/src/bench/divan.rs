@@ -63,7 +63,7 @@ pub fn median_of(
         "--sample-count",
         &sample_count.to_string(),
     ]);
-    let run = measure(&mut command, work, Duration::from_secs(600))?;
+    let run = measure(&mut command, work, Duration::from_secs(600), None)?;
     let leaf = benchmark.rsplit("::").next().unwrap_or(benchmark);
     parse_median(&run.stdout, leaf).ok_or_else(|| {
         format!(

@@ -18,6 +18,8 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(600);
 /// iteration.
 pub struct InProcess {
     pub target: &'static str,
+    /// Divan samples per benchmark and round.
+    pub samples_per_round: u32,
     pub rows: Vec<(&'static str, Samples)>,
 }
 
@@ -53,7 +55,14 @@ pub fn lua_call(
     benches: &BTreeMap<String, PathBuf>,
     paths: &Paths,
 ) -> Result<InProcess, String> {
-    in_process(settings, benches, "lua_call", LUA_CALL_BENCHES, &paths.work)
+    in_process(
+        settings.lua_call_samples,
+        settings,
+        benches,
+        "lua_call",
+        LUA_CALL_BENCHES,
+        &paths.work,
+    )
 }
 
 pub fn conversion(
@@ -61,11 +70,19 @@ pub fn conversion(
     benches: &BTreeMap<String, PathBuf>,
     paths: &Paths,
 ) -> Result<InProcess, String> {
-    in_process(settings, benches, "convert", CONVERT_BENCHES, &paths.work)
+    in_process(
+        settings.convert_samples,
+        settings,
+        benches,
+        "convert",
+        CONVERT_BENCHES,
+        &paths.work,
+    )
 }
 
 /// Runs each benchmark of `target` once per round, in turn.
 fn in_process(
+    samples_per_round: u32,
     settings: &Settings,
     benches: &BTreeMap<String, PathBuf>,
     target: &'static str,
@@ -85,13 +102,17 @@ fn in_process(
             let median = divan::median_of(
                 executable,
                 &format!("{target}::{name}"),
-                settings.divan_samples,
+                samples_per_round,
                 work,
             )?;
             samples.push(median.as_secs_f64());
         }
     }
-    Ok(InProcess { target, rows })
+    Ok(InProcess {
+        target,
+        samples_per_round,
+        rows,
+    })
 }
 
 /// Repeated runs of one process.
@@ -101,9 +122,9 @@ pub struct Contender {
     pub command: String,
     /// Wall time per run, in seconds.
     pub wall: Samples,
-    /// Peak resident memory per run, in KiB.
+    /// Peak resident memory per run in KiB, when measured.
     pub rss_kib: Samples,
-    /// Minor page faults per run.
+    /// Minor page faults per run, when counted.
     pub faults: Samples,
 }
 
@@ -157,7 +178,12 @@ pub fn listing(
             for offset in 0..programs.len() {
                 let index = (round + offset) % programs.len();
                 let program = &mut programs[index];
-                let run = measure(&mut program.command, &paths.work, RUN_TIMEOUT)?;
+                let run = measure(
+                    &mut program.command,
+                    &paths.work,
+                    RUN_TIMEOUT,
+                    interpreters.gnu_time.as_deref(),
+                )?;
                 let listed = (program.count)(&run);
                 if listed != Some(users as u64) {
                     return Err(format!(
@@ -166,8 +192,9 @@ pub fn listing(
                     ));
                 }
                 contenders[index].wall.push(run.wall.as_secs_f64());
-                contenders[index].rss_kib.push(run.max_rss_kib as f64);
-                contenders[index].faults.push(run.minor_faults as f64);
+                if let Some(kib) = run.max_rss_kib {
+                    contenders[index].rss_kib.push(kib as f64);
+                }
             }
         }
         sizes.push(ListingSize {
@@ -315,7 +342,7 @@ pub fn startup(
 
     // One untimed run each loads the binaries into the page cache.
     for (_, command, _) in &mut commands {
-        measure(command, &paths.work, RUN_TIMEOUT)?;
+        measure(command, &paths.work, RUN_TIMEOUT, None)?;
     }
     let mut contenders: Vec<Contender> = commands
         .iter()
@@ -330,9 +357,8 @@ pub fn startup(
     for round in 0..settings.startup_rounds as usize {
         for offset in 0..commands.len() {
             let index = (round + offset) % commands.len();
-            let run = measure(&mut commands[index].1, &paths.work, RUN_TIMEOUT)?;
+            let run = measure(&mut commands[index].1, &paths.work, RUN_TIMEOUT, None)?;
             contenders[index].wall.push(run.wall.as_secs_f64());
-            contenders[index].rss_kib.push(run.max_rss_kib as f64);
             contenders[index].faults.push(run.minor_faults as f64);
         }
     }
@@ -395,7 +421,7 @@ pub fn writes(settings: &Settings, paths: &Paths) -> Result<Writes, String> {
             "bench/add_users_to_group.lua",
         ]);
         mock.configure(&mut command);
-        let run = measure(&mut command, &folder, RUN_TIMEOUT)?;
+        let run = measure(&mut command, &folder, RUN_TIMEOUT, None)?;
         rounds.push(read_write_round(&run.stdout)?);
     }
     Ok(Writes {

@@ -12,17 +12,32 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone)]
 pub struct Run {
     pub wall: Duration,
-    /// Peak resident set size (`ru_maxrss`), in KiB.
-    pub max_rss_kib: u64,
+    /// Peak resident set size in KiB, when measured through GNU time.
+    pub max_rss_kib: Option<u64>,
     /// Page faults served without disk reads (`ru_minflt`).
     pub minor_faults: u64,
     pub stdout: String,
 }
 
 /// Runs `command` to completion with stdout and stderr sent to files in
-/// `work`, and measures it with `wait4`. A run that takes longer than
-/// `timeout` is killed and reported as an error, as is a non-zero exit.
-pub fn measure(command: &mut Command, work: &Path, timeout: Duration) -> Result<Run, String> {
+/// `work`, and measures it with `wait4`. With `gnu_time`, the command runs
+/// under `time -f %M` to measure its peak memory. A run that takes longer
+/// than `timeout` is killed and reported as an error, as is a non-zero exit.
+///
+/// The peak memory `wait4` reports for a direct child is useless here:
+/// Linux carries the memory high-water mark of the process that spawns a
+/// child across its `exec`, so every child would report at least the size
+/// of this process. GNU time is a small spawner, so its child's figure is
+/// close to the child's own.
+pub fn measure(
+    command: &mut Command,
+    work: &Path,
+    timeout: Duration,
+    gnu_time: Option<&Path>,
+) -> Result<Run, String> {
+    let rss_path = work.join("max-rss-kib.txt");
+    let mut wrapped = gnu_time.map(|time| wrap_in_time(command, time, &rss_path));
+    let command = wrapped.as_mut().unwrap_or(command);
     let stdout_path = work.join("stdout.txt");
     let stderr_path = work.join("stderr.txt");
     let stdout = File::create(&stdout_path)
@@ -62,12 +77,49 @@ pub fn measure(command: &mut Command, work: &Path, timeout: Duration) -> Result<
     }
     // `child` was reaped by wait4; dropping it neither waits nor kills.
     drop(child);
+    let max_rss_kib = match gnu_time {
+        Some(_) => Some(read_max_rss(&rss_path)?),
+        None => None,
+    };
     Ok(Run {
         wall,
-        max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
+        max_rss_kib,
         minor_faults: u64::try_from(usage.ru_minflt).unwrap_or(0),
         stdout,
     })
+}
+
+/// Returns `command` run by GNU time, which writes the peak resident set
+/// size in KiB to `output`.
+fn wrap_in_time(command: &Command, time: &Path, output: &Path) -> Command {
+    let mut wrapped = Command::new(time);
+    wrapped
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(output)
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => wrapped.env(name, value),
+            None => wrapped.env_remove(name),
+        };
+    }
+    if let Some(folder) = command.get_current_dir() {
+        wrapped.current_dir(folder);
+    }
+    wrapped
+}
+
+/// Reads the number GNU time wrote last to `path`.
+fn read_max_rss(path: &Path) -> Result<u64, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| format!("reading {}: {error}", path.display()))?;
+    text.lines()
+        .rev()
+        .find_map(|line| line.trim().parse().ok())
+        .ok_or_else(|| format!("{} contains no peak memory: {text:?}", path.display()))
 }
 
 /// Returns the last 2,000 bytes of `text`, for error messages.
