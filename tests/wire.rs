@@ -226,3 +226,19 @@ fn tokio_runtime() -> tokio::runtime::Runtime {
         .build()
         .unwrap()
 }
+
+#[test]
+fn rate_limit_state_in_lua() {
+    let harness = Harness::demo_with_writes();
+    let outcome = harness.run_ok(
+        r#"local okta = app.integrations.okta
+           local before = okta.rate_limit()
+           okta.get_current_user({})
+           local after = okta.default.rate_limit()
+           return before == nil, after.limit > 0, after.remaining < after.limit, math.type(after.reset)"#,
+    );
+    assert_eq!(
+        outcome.result,
+        vec![json!(true), json!(true), json!(true), json!("integer")]
+    );
+}

@@ -625,16 +625,7 @@ return ok, err"#;
         .args(["--json", "--force", "--log-level", "trace", "--eval", code])
         .env("OKTA_ORG_URL", server.url())
         .env("OKTA_API_TOKEN", "CANARY-TOKEN-0f9e8d");
-    let supports_log_file = {
-        let help = Command::new(env!("CARGO_BIN_EXE_okta-lua"))
-            .arg("--help")
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&help.stdout).contains("--log-file")
-    };
-    if supports_log_file {
-        command.args(["--log-file", log_file.to_str().unwrap()]);
-    }
+    command.args(["--log-file", log_file.to_str().unwrap()]);
     let output = command.output().expect("okta-lua runs");
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();

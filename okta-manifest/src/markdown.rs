@@ -25,6 +25,7 @@ pub fn render(manifest: &Manifest) -> Docs {
     let general = [
         ("pagination", render_pagination(manifest)),
         ("errors", render_errors(manifest)),
+        ("rate-limits", render_rate_limits(manifest)),
         ("multi-account", render_accounts(manifest)),
     ];
     for (slug, text) in general {
@@ -376,6 +377,30 @@ fn render_errors(manifest: &Manifest) -> String {
              ```\n",
             name = tool.name,
             param = param.name,
+        );
+    }
+    text
+}
+
+fn render_rate_limits(manifest: &Manifest) -> String {
+    let path = &manifest.integration.lua_path;
+    let mut text = format!(
+        "## Rate Limits\n\n\
+         Calls wait and retry when the org answers 429, up to the account's maximum wait, and slow down \
+         when few requests remain in the current window. `{path}.rate_limit()` returns the \
+         `X-Rate-Limit-*` values of the last response as `{{ limit, remaining, reset }}` (`reset` is a \
+         Unix time in seconds), or nil before the first response. Each account namespace has its own, \
+         for example `{path}.default.rate_limit()`.\n"
+    );
+    let without_arguments = example_tool(manifest, |tool| {
+        tool.class == Class::Read && tool.params.iter().all(|p| !p.required)
+    });
+    if let Some(tool) = without_arguments {
+        let _ = write!(
+            text,
+            "\n```lua\n{path}.{name}({{}})\nlocal state = {path}.rate_limit()\n\
+             if state then\n  print(state.remaining .. \" of \" .. state.limit .. \" left until \" .. os.date(\"!%H:%M:%S\", state.reset))\nend\n```\n",
+            name = tool.name
         );
     }
     text

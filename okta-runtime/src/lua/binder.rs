@@ -46,6 +46,23 @@ end
 "#;
 
 impl ToolBinder {
+    /// Returns `rate_limit()`: the `X-Rate-Limit-*` values of the account's
+    /// last response as `{ limit, remaining, reset }`, or nil before any
+    /// response carried them. `reset` is a Unix time in seconds.
+    pub fn rate_limit_function(&self, lua: &Lua) -> mlua::Result<Function> {
+        let client = self.client.clone();
+        lua.create_function(move |lua, ()| {
+            let Some(state) = client.rate_limit() else {
+                return Ok(LuaValue::Nil);
+            };
+            let table = lua.create_table()?;
+            table.raw_set("limit", state.limit)?;
+            table.raw_set("remaining", state.remaining)?;
+            table.raw_set("reset", state.reset)?;
+            Ok(LuaValue::Table(table))
+        })
+    }
+
     /// Returns the Lua function for a tool.
     pub fn function(&self, lua: &Lua, spec: &'static ToolSpec) -> mlua::Result<Function> {
         let client = self.client.clone();

@@ -241,6 +241,7 @@ impl Installed {
                 shared: self.shared.clone(),
             };
             generated::register_tools(lua, &tools, &binder)?;
+            tools.raw_set("rate_limit", binder.rate_limit_function(lua)?)?;
             tools_by_account.raw_set(name.as_str(), tools)?;
         }
         if !self.clients.contains_key("default") {
