@@ -37,14 +37,14 @@ pub fn array_metatable(lua: &Lua) -> mlua::Result<Table> {
 /// Converts a JSON value to a Lua value.
 pub fn json_to_lua(lua: &Lua, value: &Value) -> mlua::Result<LuaValue> {
     let array_mt = array_metatable(lua)?;
-    to_lua(lua, value, &array_mt, Nulls::Drop)
+    to_lua(lua, value, &array_mt, Nulls::Drop, 0)
 }
 
 /// Converts a JSON value to a Lua value in which every JSON null is
 /// `json.null`, so that it encodes back to exactly the same JSON.
 pub fn json_to_lua_exact(lua: &Lua, value: &Value) -> mlua::Result<LuaValue> {
     let array_mt = array_metatable(lua)?;
-    to_lua(lua, value, &array_mt, Nulls::Keep)
+    to_lua(lua, value, &array_mt, Nulls::Keep, 0)
 }
 
 /// What becomes of a JSON null.
@@ -57,7 +57,20 @@ enum Nulls {
     Keep,
 }
 
-fn to_lua(lua: &Lua, value: &Value, array_mt: &Table, nulls: Nulls) -> mlua::Result<LuaValue> {
+fn to_lua(
+    lua: &Lua,
+    value: &Value,
+    array_mt: &Table,
+    nulls: Nulls,
+    depth: usize,
+) -> mlua::Result<LuaValue> {
+    // A parsed value cannot be this deep (serde_json stops at 128 levels),
+    // but a value built in Rust can, and recursion would overflow the stack.
+    if depth > MAX_DEPTH {
+        return Err(mlua::Error::runtime(format!(
+            "the JSON value is nested more than {MAX_DEPTH} levels deep"
+        )));
+    }
     Ok(match value {
         Value::Null if nulls == Nulls::Keep => LuaValue::NULL,
         Value::Null => LuaValue::Nil,
@@ -72,7 +85,7 @@ fn to_lua(lua: &Lua, value: &Value, array_mt: &Table, nulls: Nulls) -> mlua::Res
             for (index, item) in items.iter().enumerate() {
                 let item = match item {
                     Value::Null => LuaValue::NULL,
-                    item => to_lua(lua, item, array_mt, nulls)?,
+                    item => to_lua(lua, item, array_mt, nulls, depth + 1)?,
                 };
                 table.raw_set(index + 1, item)?;
             }
@@ -83,7 +96,7 @@ fn to_lua(lua: &Lua, value: &Value, array_mt: &Table, nulls: Nulls) -> mlua::Res
             let table = lua.create_table_with_capacity(0, map.len())?;
             for (key, item) in map {
                 if nulls == Nulls::Keep || !item.is_null() {
-                    table.raw_set(key.as_str(), to_lua(lua, item, array_mt, nulls)?)?;
+                    table.raw_set(key.as_str(), to_lua(lua, item, array_mt, nulls, depth + 1)?)?;
                 }
             }
             LuaValue::Table(table)
