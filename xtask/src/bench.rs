@@ -65,7 +65,7 @@ impl Settings {
             lua_call_samples: 2000,
             convert_samples: 300,
             listing: vec![(10_000, 5), (100_000, 3)],
-            startup_rounds: 40,
+            startup_rounds: 200,
             writes: WriteSettings {
                 users: 300,
                 limit: 100,
