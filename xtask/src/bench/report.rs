@@ -44,8 +44,23 @@ fn median_and_range(samples: &Samples, unit: fn(f64) -> String) -> (String, Stri
     )
 }
 
+/// Formats a ratio with three decimals below 10, so that a value just over
+/// a target does not print as the target itself.
 fn ratio_text(value: f64) -> String {
-    format!("{value:.2}×")
+    if value < 10.0 {
+        format!("{value:.3}×")
+    } else {
+        format!("{value:.1}×")
+    }
+}
+
+/// Formats how far a value misses its target, in percent of the target.
+fn miss_text(percent: f64) -> String {
+    if percent < 10.0 {
+        format!("misses it by {percent:.1} %")
+    } else {
+        format!("misses it by {percent:.0} %")
+    }
 }
 
 /// Describes how far a ratio is from a maximum it should stay under.
@@ -53,10 +68,7 @@ fn against_max(value: f64, max: f64) -> (bool, String) {
     if value <= max {
         (true, "meets it".to_string())
     } else {
-        (
-            false,
-            format!("misses it by {:.0} %", (value / max - 1.0) * 100.0),
-        )
+        (false, miss_text((value / max - 1.0) * 100.0))
     }
 }
 
@@ -65,10 +77,7 @@ fn against_min(value: f64, min: f64) -> (bool, String) {
     if value >= min {
         (true, "meets it".to_string())
     } else {
-        (
-            false,
-            format!("misses it by {:.0} %", (1.0 - value / min) * 100.0),
-        )
+        (false, miss_text((1.0 - value / min) * 100.0))
     }
 }
 
@@ -688,10 +697,13 @@ impl Page {
         } else {
             let _ = writeln!(
                 text,
-                "\nThe run shared the machine with other work during figures {}, so absolute \
-                 times there are noisier; the ratios compare contenders that took turns under \
-                 the same load.\n",
-                shared.join(", ")
+                "\nThe run shared the machine with other work during {}, so absolute times \
+                 there are noisier; the ratios compare contenders that took turns under the same \
+                 load.\n",
+                match shared.as_slice() {
+                    [one] => format!("figure {one}"),
+                    many => format!("figures {}", many.join(", ")),
+                }
             );
         }
 
@@ -770,7 +782,9 @@ mod tests {
 
     #[test]
     fn verdict_wording() {
-        assert_eq!(against_max(1.2, 1.1).1, "misses it by 9 %");
+        assert_eq!(against_max(1.2, 1.1).1, "misses it by 9.1 %");
+        assert_eq!(against_max(1.104, 1.1).1, "misses it by 0.4 %");
+        assert_eq!(against_max(3.3, 1.1).1, "misses it by 200 %");
         assert!(against_max(1.05, 1.1).0);
         assert_eq!(against_min(4.0, 5.0).1, "misses it by 20 %");
         assert!(against_min(6.0, 5.0).0);
