@@ -179,3 +179,17 @@ fn lua_from_parsed_value_fast(bencher: Bencher) {
         fast_json::json_to_lua(lua, &value).expect("the page fits the memory limit")
     });
 }
+
+/// Times `convert::decode_json`, which `json.decode` uses: a serde visitor
+/// that builds Lua values straight from the bytes, without a `Value`.
+#[divan::bench(sample_size = LUA_SAMPLE_SIZE)]
+fn lua_decode_json(bencher: Bencher) {
+    let (server, body) = served_page();
+    let host = lua_host(&server);
+    let lua = host.lua();
+    bench_lua(bencher, lua, &body, || {
+        convert::decode_json(lua, &body)
+            .expect("the page fits the memory limit")
+            .expect("valid JSON")
+    });
+}

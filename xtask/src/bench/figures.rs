@@ -24,6 +24,14 @@ pub struct InProcess {
 }
 
 impl InProcess {
+    /// Returns the per-round ratios of benchmark `name` to `baseline`.
+    pub fn round_ratios(&self, name: &str, baseline: &str) -> Samples {
+        match (self.row(name), self.row(baseline)) {
+            (Some(samples), Some(base)) => samples.ratios_to(base),
+            _ => Samples::default(),
+        }
+    }
+
     pub fn row(&self, name: &str) -> Option<&Samples> {
         self.rows
             .iter()
@@ -48,6 +56,7 @@ pub const CONVERT_BENCHES: &[&str] = &[
     "lua_via_value_fast",
     "lua_from_parsed_value",
     "lua_from_parsed_value_fast",
+    "lua_decode_json",
 ];
 
 pub fn lua_call(

@@ -180,10 +180,14 @@ impl Page {
         let ratio = function / rust;
         let (met, verdict) = against_max(ratio, 1.10);
         let estimate = (function - slow + fast) / rust;
+        let rounds = figure.round_ratios("lua_function", "rust");
         let _ = writeln!(
             text,
-            "Overhead of the Lua call: **{}** of the Rust call (target at most 1.10×): {verdict}.\n",
-            ratio_text(ratio)
+            "Overhead of the Lua call: **{}** of the Rust call (rounds: {} – {}; target at most \
+             1.10×): {verdict}.\n",
+            ratio_text(ratio),
+            ratio_text(rounds.min()),
+            ratio_text(rounds.max())
         );
         if function > rust {
             let _ = writeln!(
@@ -248,6 +252,10 @@ impl Page {
                     "lua_from_parsed_value_fast",
                     "`fast_json::json_to_lua` of an already parsed page",
                 ),
+                (
+                    "lua_decode_json",
+                    "`convert::decode_json`, which `json.decode` uses: a serde visitor from the bytes straight to Lua",
+                ),
             ],
         );
 
@@ -267,12 +275,19 @@ impl Page {
             / baseline;
         let (met_today, verdict_today) = against_max(today, 2.0);
         let (met_fast, verdict_fast) = against_max(fast, 2.0);
+        let today_rounds = figure.round_ratios("lua_via_value", "parse_value");
+        let fast_rounds = figure.round_ratios("lua_via_value_fast", "parse_value");
         let _ = writeln!(
             text,
-            "Conversion through the tool path today: **{}** of parsing (target at most 2×): \
-             {verdict_today}. With `fast_json::json_to_lua`: **{}**: {verdict_fast}.\n",
+            "Conversion through the tool path today: **{}** of parsing (rounds: {} – {}; target \
+             at most 2×): {verdict_today}. With `fast_json::json_to_lua`: **{}** (rounds: {} – {}): \
+             {verdict_fast}.\n",
             ratio_text(today),
-            ratio_text(fast)
+            ratio_text(today_rounds.min()),
+            ratio_text(today_rounds.max()),
+            ratio_text(fast),
+            ratio_text(fast_rounds.min()),
+            ratio_text(fast_rounds.max())
         );
         let _ = writeln!(
             text,
@@ -280,9 +295,9 @@ impl Page {
              `lua_pcall` when a memory limit is set, so that a failed allocation cannot jump \
              over Rust frames. A page has thousands of values, and each costs at least one such call. `fast_json` builds the \
              whole value with the Lua C API inside one protected call, which keeps the memory \
-             limit in force. Parsing JSON text straight into Lua with a serde visitor does not \
-             avoid the cost, because each value it creates still goes through mlua's protected \
-             calls.\n"
+             limit in force. Parsing JSON text straight into Lua with a serde visitor \
+             (`lua_decode_json`) skips the `Value` but not the cost, because each value it creates \
+             still goes through mlua's protected calls.\n"
         );
         self.verdict(
             "2. Conversion, tool path today",
