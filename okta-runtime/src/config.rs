@@ -107,19 +107,79 @@ impl AccountConfig {
     /// Reads the default account from `OKTA_ORG_URL` and `OKTA_API_TOKEN`
     /// (or the official SDKs' `OKTA_CLIENT_ORGURL` and `OKTA_CLIENT_TOKEN`).
     pub fn from_env() -> Result<AccountConfig, Error> {
-        let org_url = first_env(ORG_URL_VARIABLES);
-        let token = first_env(API_TOKEN_VARIABLES);
-        match (org_url, token) {
-            (Some(org_url), Some(token)) => Ok(AccountConfig::with_api_token("default", &org_url, SecretString::new(token))),
-            (None, _) => Err(Error::Config(
+        let Some(org_url) = first_env(ORG_URL_VARIABLES) else {
+            return Err(Error::Config(
                 "no Okta org configured: set OKTA_ORG_URL (for example https://example.okta.com) and OKTA_API_TOKEN, \
                  or run with --demo to use the built-in fake org"
                     .to_string(),
+            ));
+        };
+        let mode =
+            first_env(&["OKTA_CLIENT_AUTHORIZATIONMODE"]).unwrap_or_else(|| "SSWS".to_string());
+        match mode.as_str() {
+            "SSWS" => {}
+            "PrivateKey" => return AccountConfig::service_app_from_env(&org_url),
+            other => {
+                return Err(Error::Config(format!(
+                    "OKTA_CLIENT_AUTHORIZATIONMODE is \"{other}\"; use SSWS (API token) or PrivateKey (service app)"
+                )));
+            }
+        }
+        match first_env(API_TOKEN_VARIABLES) {
+            Some(token) => Ok(AccountConfig::with_api_token(
+                "default",
+                &org_url,
+                SecretString::new(token),
             )),
-            (Some(_), None) => Err(Error::Config(
-                "OKTA_ORG_URL is set but OKTA_API_TOKEN is not: set it to an Okta API token".to_string(),
+            None => Err(Error::Config(
+                "OKTA_ORG_URL is set but OKTA_API_TOKEN is not: set it to an Okta API token"
+                    .to_string(),
             )),
         }
+    }
+
+    /// Reads a service app from the official SDKs' variables:
+    /// `OKTA_CLIENT_CLIENTID`, `OKTA_CLIENT_SCOPES` (separated by spaces or
+    /// commas), `OKTA_CLIENT_PRIVATEKEY` (the PEM or JWK itself, or a path to
+    /// a file holding it) and `OKTA_CLIENT_KID`.
+    fn service_app_from_env(org_url: &str) -> Result<AccountConfig, Error> {
+        let missing = |name: &str| {
+            Error::Config(format!(
+                "OKTA_CLIENT_AUTHORIZATIONMODE is PrivateKey but {name} is not set"
+            ))
+        };
+        let client_id =
+            first_env(&["OKTA_CLIENT_CLIENTID"]).ok_or_else(|| missing("OKTA_CLIENT_CLIENTID"))?;
+        let scopes: Vec<String> = first_env(&["OKTA_CLIENT_SCOPES"])
+            .ok_or_else(|| missing("OKTA_CLIENT_SCOPES"))?
+            .split([' ', ','])
+            .filter(|scope| !scope.is_empty())
+            .map(str::to_string)
+            .collect();
+        let key_setting = first_env(&["OKTA_CLIENT_PRIVATEKEY"])
+            .ok_or_else(|| missing("OKTA_CLIENT_PRIVATEKEY"))?;
+        let trimmed = key_setting.trim_start();
+        let private_key = if trimmed.starts_with("-----BEGIN") || trimmed.starts_with('{') {
+            key_setting
+        } else {
+            std::fs::read_to_string(&key_setting).map_err(|error| {
+                Error::Config(format!(
+                    "OKTA_CLIENT_PRIVATEKEY is neither a PEM or JWK key nor a readable file ({key_setting}: {error})"
+                ))
+            })?
+        };
+        Ok(AccountConfig {
+            name: "default".to_string(),
+            org_url: org_url.to_string(),
+            auth: Auth::PrivateKeyJwt(PrivateKeyJwt {
+                client_id,
+                scopes,
+                private_key: SecretString::new(private_key),
+                key_id: first_env(&["OKTA_CLIENT_KID"]),
+                dpop: false,
+            }),
+            options: ClientOptions::default(),
+        })
     }
 
     /// Returns the org origin (`scheme://host[:port]`) after checking that it
