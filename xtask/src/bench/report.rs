@@ -358,10 +358,11 @@ impl Page {
             text,
             "Every user of a generated org, 200 per page, following the `after` cursor, keeping \
              only a count. Three processes do the same listing against the same `okta-mock` \
-             process: `okta-lua` running `bench/list_users.lua` (it passes `page.next` as `after` \
-             and keeps no users, so the default 32 MiB Lua memory limit holds), the Rust client's \
-             `Client::pages` streaming (`xtask bench list-users-client`, typed `User` items), and \
-             `bench/list_users.py` with the official Okta SDK for Python. Each round runs all three, \
+             process. `okta-lua` runs `bench/list_users.lua`, which passes `page.next` as `after` \
+             and keeps no users, so the default 32 MiB Lua memory limit holds. The Rust client \
+             streams the pages with `Client::pages` into typed `User` items \
+             (`xtask bench list-users-client`). `bench/list_users.py` uses the official Okta SDK \
+             for Python. Each round runs all three, \
              starting with a different one each round. Wall time and peak resident memory are of \
              the whole client process, start-up included. The peak is `ru_maxrss` as GNU time \
              (`/usr/bin/time -f %M`) reports it, which also counts up to about 0.5 MiB that the \
@@ -613,10 +614,10 @@ impl Page {
             text,
             "How the client keeps under the limit: after each response it stores the \
              `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset` it received. When a tenth of the \
-             limit or less remains, it waits the rest of the window divided by the remaining \
-             requests plus one before each request, spreading them over the window; when none \
-             remains it waits for the reset plus a 1 s margin, and a 429 is retried after waiting \
-             for the reset. The fake org starts a window at a whole second, so the first window of \
+             limit or less remains, it waits before each request for the rest of the window \
+             divided by the remaining requests plus one, which spreads them over the window. When \
+             none remains, it waits for the reset plus a 1 s margin, and it retries a 429 after \
+             waiting for the reset. The fake org starts a window at a whole second, so the first window of \
              a run is shorter than {} s, which lets a run slightly exceed 100 %.\n",
             write.window_secs
         );
