@@ -606,12 +606,12 @@ fn argument_errors_are_actionable() {
 fn json_to_lua_rejects_excessive_depth() {
     let lua = mlua::Lua::new();
     let mut value = serde_json::json!(1);
-    for _ in 0..200 {
+    for _ in 0..600 {
         value = serde_json::json!([value]);
     }
     let error = okta_runtime::lua::convert::json_to_lua(&lua, &value).unwrap_err();
     assert!(
-        error.to_string().contains("nested more than 128 levels"),
+        error.to_string().contains("nested more than 512 levels"),
         "{error}"
     );
 }

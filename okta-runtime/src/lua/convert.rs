@@ -18,6 +18,11 @@ use serde_json::{Map, Number, Value};
 /// Nesting depth at which conversion stops with an error.
 pub const MAX_DEPTH: usize = 128;
 
+/// Nesting depth at which JSON-to-Lua conversion of a value stops. It is
+/// above [`MAX_DEPTH`] so that any value Lua can hold converts, and low
+/// enough that the recursion fits a thread's stack.
+pub const MAX_BUILT_DEPTH: usize = 512;
+
 /// Registry key of the metatable that marks a table as a JSON array.
 const ARRAY_METATABLE_KEY: &str = "okta_lua.array_metatable";
 
@@ -66,9 +71,9 @@ fn to_lua(
 ) -> mlua::Result<LuaValue> {
     // A parsed value cannot be this deep (serde_json stops at 128 levels),
     // but a value built in Rust can, and recursion would overflow the stack.
-    if depth > MAX_DEPTH {
+    if depth > MAX_BUILT_DEPTH {
         return Err(mlua::Error::runtime(format!(
-            "the JSON value is nested more than {MAX_DEPTH} levels deep"
+            "the JSON value is nested more than {MAX_BUILT_DEPTH} levels deep"
         )));
     }
     Ok(match value {
