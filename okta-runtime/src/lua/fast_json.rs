@@ -18,10 +18,10 @@ use std::ffi::{c_int, c_void};
 use mlua::{Lua, Value as LuaValue, ffi};
 use serde_json::Value;
 
-use super::convert::{MAX_DEPTH, array_metatable};
+use super::convert::{MAX_BUILT_DEPTH, array_metatable};
 
 // The depth error's message names the limit.
-const _: () = assert!(MAX_DEPTH == 128);
+const _: () = assert!(MAX_BUILT_DEPTH == 512);
 
 /// Stack index of the array metatable inside the protected call, where it
 /// is passed as the only argument.
@@ -32,7 +32,7 @@ const ARRAY_MT_INDEX: c_int = 1;
 ///
 /// # Errors
 /// A memory error when the state's memory limit is reached, and a runtime
-/// error when `value` is nested more than [`MAX_DEPTH`] levels deep.
+/// error when `value` is nested more than [`MAX_BUILT_DEPTH`] levels deep.
 pub fn json_to_lua(lua: &Lua, value: &Value) -> mlua::Result<LuaValue> {
     let array_mt = array_metatable(lua)?;
     // SAFETY: `exec_raw` runs the closure inside `lua_pcall`, so a Lua error
@@ -55,8 +55,8 @@ unsafe fn push_value(state: *mut ffi::lua_State, value: &Value, in_array: bool, 
     // SAFETY (whole function): `state` is the state of the running protected
     // call; the caller keeps the array metatable at `ARRAY_MT_INDEX`.
     unsafe {
-        if depth > MAX_DEPTH {
-            raise(state, c"JSON value is nested more than 128 levels deep");
+        if depth > MAX_BUILT_DEPTH {
+            raise(state, c"the JSON value is nested more than 512 levels deep");
         }
         // A table under construction, a key and a value.
         ffi::luaL_checkstack(state, 3, c"JSON value is nested too deeply".as_ptr());
@@ -209,12 +209,12 @@ mod tests {
     fn deep_nesting_is_an_error() {
         let lua = Lua::new();
         let mut value = json!(1);
-        for _ in 0..200 {
+        for _ in 0..600 {
             value = json!([value]);
         }
         let error = json_to_lua(&lua, &value).unwrap_err();
         assert!(
-            error.to_string().contains("nested more than 128 levels"),
+            error.to_string().contains("nested more than 512 levels"),
             "{error}"
         );
     }
