@@ -8,7 +8,7 @@ use std::time::Instant;
 use mlua::{Function, Lua, MultiValue, Table, Value as LuaValue};
 use serde_json::{Map, Value};
 
-use super::convert::{Unsupported, array_metatable, json_to_lua, json_to_lua_exact, lua_to_json};
+use super::convert::{Unsupported, array_metatable, json_to_lua_exact, lua_to_json};
 use super::policy::{Policy, RequestDescription};
 use super::sandbox::Clock;
 use crate::Error;
@@ -147,7 +147,8 @@ fn invoke(
         }
     };
 
-    let value = json_to_lua(lua, &output.value)?;
+    // One protected call for the whole result instead of one per table write.
+    let value = super::fast_json::json_to_lua(lua, &output.value)?;
     let page = match output.page {
         Some(page) => LuaValue::Table(page_table(lua, &page)?),
         None => LuaValue::Nil,
