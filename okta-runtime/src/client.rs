@@ -117,6 +117,35 @@ pub fn next_link(response: &Response) -> Option<String> {
     None
 }
 
+/// Returns the path and query of a `next` link, after checking that it stays
+/// on the org and was not fetched before in the same walk.
+fn follow_next<'a>(
+    origin: &str,
+    next: &'a str,
+    seen: &HashSet<String>,
+    label: &str,
+    status: u16,
+) -> Result<&'a str, Error> {
+    let Some(relative) = next
+        .strip_prefix(origin)
+        .filter(|rest| rest.starts_with('/'))
+    else {
+        return Err(Error::InvalidResponse {
+            request: label.to_string(),
+            status,
+            message: format!(
+                "the next link {next} points outside the org {origin}; not following it"
+            ),
+        });
+    };
+    if seen.contains(relative) {
+        return Err(Error::PaginationLoop {
+            url: next.to_string(),
+        });
+    }
+    Ok(relative)
+}
+
 /// Returns the value of the `after` query parameter of a URL.
 fn cursor_of(url: &str, cursor_param: &str) -> Option<String> {
     let parsed = url::Url::parse(url).ok()?;
@@ -409,21 +438,7 @@ impl Client {
             }
 
             let Some(next) = next else { break };
-            let Some(relative) = next
-                .strip_prefix(&origin)
-                .filter(|rest| rest.starts_with('/'))
-            else {
-                return Err(Error::InvalidResponse {
-                    request: label,
-                    status: response.status,
-                    message: format!(
-                        "the next link {next} points outside the org {origin}; not following it"
-                    ),
-                });
-            };
-            if seen.contains(relative) {
-                return Err(Error::PaginationLoop { url: next.clone() });
-            }
+            let relative = follow_next(&origin, &next, &seen, &label, response.status)?;
             current_after = cursor_of(&next, cursor_param);
             current = relative.to_string();
         }
@@ -573,21 +588,7 @@ impl<T: DeserializeOwned> Pages<T> {
 
         if let Some(next) = next_link(&response) {
             let origin = self.client.origin();
-            let Some(relative) = next
-                .strip_prefix(origin)
-                .filter(|rest| rest.starts_with('/'))
-            else {
-                return Err(Error::InvalidResponse {
-                    request: label,
-                    status: response.status,
-                    message: format!(
-                        "the next link {next} points outside the org {origin}; not following it"
-                    ),
-                });
-            };
-            if self.seen.contains(relative) {
-                return Err(Error::PaginationLoop { url: next.clone() });
-            }
+            let relative = follow_next(origin, &next, &self.seen, &label, response.status)?;
             self.next = Some(relative.to_string());
         }
         Ok(items)
