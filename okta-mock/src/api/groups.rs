@@ -7,9 +7,7 @@ use axum::extract::{RawPathParams, RawQuery, State};
 use axum::http::{StatusCode, Uri};
 use serde_json::Value;
 
-use super::{
-    ApiResult, check_filter, json_response, list_response, no_content, parse_expression, path_param,
-};
+use super::{ApiResult, json_response, list_expression, list_response, no_content, path_param};
 use crate::error::ApiError;
 use crate::org::{Collection, OrgState};
 use crate::paging::{link_values, page_size, resolve_cursor, take_page};
@@ -55,19 +53,12 @@ pub(crate) async fn list(
     }
 
     let size = page_size(&params, limits, limits.default)?;
-    let (expression, ignore_case) = match (search, filter) {
-        (Some(text), _) => (Some(parse_expression(text, "search")?), true),
-        (None, Some(text)) => {
-            let expression = parse_expression(text, "filter")?;
-            check_filter(
-                &expression,
-                &["id", "type", "lastUpdated", "lastMembershipUpdated"],
-                &["lastUpdated", "lastMembershipUpdated"],
-            )?;
-            (Some(expression), false)
-        }
-        (None, None) => (None, false),
-    };
+    let (expression, ignore_case) = list_expression(
+        search,
+        filter,
+        &["id", "type", "lastUpdated", "lastMembershipUpdated"],
+        &["lastUpdated", "lastMembershipUpdated"],
+    )?;
     let after = resolve_cursor(&params, |cursor| state.group_seqs.get(cursor).copied())?;
     let start = after.map_or(Bound::Unbounded, Bound::Excluded);
     let candidates = state

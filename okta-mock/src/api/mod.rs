@@ -135,6 +135,26 @@ pub(crate) fn parse_expression(
     })
 }
 
+/// Parses the `search` or `filter` parameter of a list request. `search`
+/// wins when both are given, and only it compares strings ignoring case.
+/// Returns no expression when neither is given.
+pub(crate) fn list_expression(
+    search: Option<&str>,
+    filter: Option<&str>,
+    filter_properties: &[&str],
+    range_properties: &[&str],
+) -> Result<(Option<crate::filter::Expr>, bool), ApiError> {
+    match (search, filter) {
+        (Some(text), _) => Ok((Some(parse_expression(text, "search")?), true)),
+        (None, Some(text)) => {
+            let expression = parse_expression(text, "filter")?;
+            check_filter(&expression, filter_properties, range_properties)?;
+            Ok((Some(expression), false))
+        }
+        (None, None) => Ok((None, false)),
+    }
+}
+
 /// Rejects a `filter` that uses properties or operators Okta does not
 /// support there.
 pub(crate) fn check_filter(

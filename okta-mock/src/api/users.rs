@@ -11,8 +11,8 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::{
-    ApiResult, check_filter, json_response, list_response, no_content, parse_expression,
-    parse_json_body, path_param,
+    ApiResult, json_response, list_expression, list_response, no_content, parse_json_body,
+    path_param,
 };
 use crate::error::ApiError;
 use crate::org::{Collection, Lifecycle, OrgState, UserRecord, UserStatus};
@@ -70,15 +70,8 @@ pub(crate) async fn list(
     }
 
     let size = page_size(&params, limits, limits.default)?;
-    let (expression, ignore_case) = match (search, filter) {
-        (Some(text), _) => (Some(parse_expression(text, "search")?), true),
-        (None, Some(text)) => {
-            let expression = parse_expression(text, "filter")?;
-            check_filter(&expression, FILTER_PROPERTIES, &["lastUpdated"])?;
-            (Some(expression), false)
-        }
-        (None, None) => (None, false),
-    };
+    let (expression, ignore_case) =
+        list_expression(search, filter, FILTER_PROPERTIES, &["lastUpdated"])?;
     let after = resolve_cursor(&params, |cursor| state.user_seqs.get(cursor).copied())?;
     let start = after.map_or(Bound::Unbounded, Bound::Excluded);
     let candidates = state
