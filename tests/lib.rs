@@ -45,7 +45,7 @@ impl Harness {
         Harness { server, host }
     }
 
-    /// A demo org where writes are allowed.
+    /// Starts a demo org with a host that allows writes.
     pub fn demo_with_writes() -> Harness {
         Harness::new(
             Seed::Demo,

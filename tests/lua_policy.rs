@@ -72,8 +72,8 @@ fn every_permission_combination() {
         for write in permissions {
             for force in [false, true] {
                 for approval in [Approval::None, Approval::Approves, Approval::Declines] {
-                    let asked = Arc::new(Mutex::new(Vec::<String>::new()));
-                    let recorder = asked.clone();
+                    let approval_requests = Arc::new(Mutex::new(Vec::<String>::new()));
+                    let recorder = approval_requests.clone();
                     let policy = Policy {
                         accounts: BTreeMap::from([(
                             "default".to_string(),
@@ -134,7 +134,7 @@ fn every_permission_combination() {
                         }
                     }
 
-                    // The callback is asked only about `ask` calls, and never under --force.
+                    // The callback is called only for `ask` calls, and never under --force.
                     let mut expected_asks = Vec::new();
                     if !force && approval != Approval::None {
                         if read == Permission::Ask {
@@ -144,7 +144,7 @@ fn every_permission_combination() {
                             expected_asks.push("update_user".to_string());
                         }
                     }
-                    assert_eq!(*asked.lock().unwrap(), expected_asks, "{case}");
+                    assert_eq!(*approval_requests.lock().unwrap(), expected_asks, "{case}");
                 }
             }
         }

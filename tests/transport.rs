@@ -130,7 +130,7 @@ fn next_link_to_other_host_not_followed() {
 #[test]
 fn rate_limit_wait_uses_server_date() {
     let server = start_org(Seed::Demo);
-    // The server clock runs 100 s behind ours; the reset is 2 s after the
+    // The server clock runs 100 s behind ours. The reset is 2 s after the
     // server's Date, so the wait must be about 2 s, not 0.
     let server_now = unix_now() - 100;
     let date = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(server_now));
@@ -246,10 +246,12 @@ fn low_remaining_slows_down() {
     );
     let client = client_with(&server, fast_options());
     let runtime = runtime();
-    // The first call empties the bucket; the next one waits for the reset.
+
+    // The first call empties the bucket, so the next one waits for the reset.
     runtime
         .block_on(client.get_group(okta_runtime::requests::GetGroupRequest { id: group.into() }))
         .unwrap();
+
     let started = Instant::now();
     runtime
         .block_on(client.get_current_user(Default::default()))

@@ -451,8 +451,8 @@ fn dry_run_sends_no_write() {
         local count = #okta.list_users({ limit = 2 })
         local created = okta.create_user({ activate = false, profile = { login = "new.hire@example.com", email = "new.hire@example.com", firstName = "New", lastName = "Hire" }, credentials = { password = { value = "CANARY-dry-run-pass" } } })
         local added = okta.add_user_to_group({ groupId = "00g1a2b3c4d5e6f7g8h9", userId = "00u1a2b3c4d5e6f7g8h9" })
-        local gone = okta.deactivate_user({ id = "00u1a2b3c4d5e6f7g8h9" })
-        return count, created, added, gone"#;
+        local deactivated = okta.deactivate_user({ id = "00u1a2b3c4d5e6f7g8h9" })
+        return count, created, added, deactivated"#;
     let output = with_tokens(&mut okta_lua(), &primary, &secondary)
         .args([
             "--config",

@@ -218,7 +218,7 @@ fn param_description(param: &Param) -> String {
     text
 }
 
-/// Returns the type as an agent writing Lua sees it.
+/// Returns the type name an agent writing Lua works with.
 fn lua_type_name(manifest: &Manifest, ty: &TypeRef) -> String {
     match ty {
         TypeRef::Named(name) if manifest.enums.contains_key(name) => "string".to_string(),

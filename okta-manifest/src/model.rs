@@ -185,14 +185,14 @@ pub struct Pagination {
     pub limit: Option<String>,
     /// Query parameter that carries the `after` cursor.
     pub cursor: String,
-    /// Control parameter that asks for every page.
+    /// Control parameter that requests every page.
     #[serde(default)]
     pub all: Option<String>,
     /// Control parameter with the hard cap on items.
     pub max_items: String,
 }
 
-/// What a tool returns.
+/// Result type of a tool.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ResultSpec {
     #[serde(rename = "type")]
@@ -272,7 +272,7 @@ impl Param {
     }
 }
 
-/// Where a parameter goes in the request.
+/// Location of a parameter in the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Location {

@@ -31,9 +31,9 @@ fn load_real() -> Manifest {
     load(REAL_MANIFEST, "okta-manifest.yaml").unwrap_or_else(|errors| panic!("{errors}"))
 }
 
-/// Formats the generated code. Passing no source path leaves
-/// `MANIFEST_SOURCE` empty, so the snapshot holds no machine-specific path;
-/// everything else is what `okta-runtime` compiles.
+/// Formats the generated code. Without a source path `MANIFEST_SOURCE` is
+/// empty, so the snapshot contains no machine-specific path. Everything else
+/// is what `okta-runtime` compiles.
 fn rust_code(manifest: &Manifest) -> String {
     let tokens = generate(manifest, None);
     let file: syn::File = syn::parse2(tokens)
@@ -101,6 +101,7 @@ fn tool_entry(manifest: &Manifest, tool: &Tool, out: &mut String) {
         tool.path
     );
     let _ = writeln!(out, "  result: {}", tool.result.ty);
+
     if let Some(pagination) = &tool.pagination {
         let _ = writeln!(
             out,
@@ -128,6 +129,7 @@ fn tool_entry(manifest: &Manifest, tool: &Tool, out: &mut String) {
     if let Some(lifecycle) = &tool.lifecycle {
         let _ = writeln!(out, "  lifecycle: leads to {}", lifecycle.status);
     }
+
     if tool.params.is_empty() {
         let _ = writeln!(out, "  params: none");
     }
@@ -139,6 +141,7 @@ fn tool_entry(manifest: &Manifest, tool: &Tool, out: &mut String) {
             param_checks(manifest, param)
         );
     }
+
     let sent: Vec<&str> = tool
         .params
         .iter()

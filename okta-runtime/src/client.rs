@@ -29,7 +29,7 @@ pub struct Page<T> {
     pub pages: u32,
 }
 
-/// Where a list stopped.
+/// Position where a list call stopped.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PageInfo {
     pub truncated: bool,
@@ -256,8 +256,8 @@ impl Client {
                 .first()
                 .map(|(_, value)| value.clone())
                 .unwrap_or_default();
-            // Okta answers a lifecycle call with an empty object, or with
-            // details such as an activation link; those are kept.
+            // Okta returns an empty object for a lifecycle call, or details such
+            // as an activation link, which are kept.
             let mut result = match value {
                 Value::Object(map) => map,
                 _ => Map::new(),

@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::Error;
 use crate::secret::SecretString;
 
-/// How requests authenticate.
+/// Authentication method of an account's requests.
 #[derive(Debug, Clone)]
 pub enum Auth {
     /// `Authorization: SSWS {token}`.
@@ -38,13 +38,13 @@ pub struct ClientOptions {
     /// Time allowed for one whole request, from sending to the last body
     /// byte. Default 30 s.
     pub request_timeout: Duration,
-    /// Retries of a failed idempotent request. Default 3; 0 turns retries off.
+    /// Retries of a failed idempotent request. Default 3, and 0 turns retries off.
     pub max_retries: u32,
-    /// First backoff delay; doubled for each further retry. Default 250 ms.
+    /// First backoff delay, doubled for each further retry. Default 250 ms.
     pub retry_base_delay: Duration,
-    /// Longest backoff delay. Default 10 s.
+    /// Maximum backoff delay. Default 10 s.
     pub max_retry_delay: Duration,
-    /// Longest wait for a rate-limit window to reset. Default 60 s.
+    /// Maximum wait for a rate-limit window to reset. Default 60 s.
     pub max_rate_limit_wait: Duration,
     /// Added to the rate-limit reset time before retrying. Default 1000 ms.
     pub rate_limit_margin_ms: u64,

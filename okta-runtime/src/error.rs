@@ -53,7 +53,7 @@ impl ApiError {
             detail: None,
             request,
         };
-        // OAuth endpoints answer with `error` and `error_description`.
+        // OAuth endpoints return `error` and `error_description` instead.
         if error.error_code.is_none() {
             error.error_code = text("error");
             error.error_summary = error.error_summary.or(text("error_description"));
@@ -94,7 +94,7 @@ pub enum Error {
     #[error("invalid arguments for {tool}: {}", problems.join("; "))]
     InvalidArguments { tool: String, problems: Vec<String> },
 
-    /// Okta answered with an error status.
+    /// Okta returned an error status.
     #[error("{0}")]
     Api(Box<ApiError>),
 
@@ -114,7 +114,7 @@ pub enum Error {
         hint: Option<String>,
     },
 
-    /// Okta answered with a body this client cannot read.
+    /// Okta returned a body this client cannot read.
     #[error("{request} returned an unreadable response (status {status}): {message}")]
     InvalidResponse {
         request: String,

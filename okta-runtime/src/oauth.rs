@@ -3,7 +3,7 @@
 //!
 //! Tokens are cached until shortly before they expire. With DPoP, every
 //! token request and API call carries a proof signed by a key made for this
-//! client, and a `use_dpop_nonce` answer is retried once with the nonce.
+//! client, and a `use_dpop_nonce` error is retried once with the nonce.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 

@@ -88,7 +88,7 @@ pub struct OutgoingRequest<'a> {
     pub timeout_hint: Option<String>,
 }
 
-/// Where the `Authorization` header of each request comes from.
+/// Source of the `Authorization` header of each request.
 enum CredentialSource {
     /// A ready `SSWS` header, marked sensitive so it is never printed.
     ApiToken(HeaderValue),
@@ -499,7 +499,7 @@ impl Transport {
                     )
                     .body(body.clone());
             }
-            // Okta answers 411 to a PUT or POST without Content-Length.
+            // Okta rejects a PUT or POST without Content-Length with 411.
             None if request.method != reqwest::Method::GET => {
                 builder = builder.header(reqwest::header::CONTENT_LENGTH, "0");
             }

@@ -4,7 +4,8 @@
 use okta_runtime::{AccountConfig, HostOptions, Limits, LuaHost, Policy, RunOutcome, SecretString};
 use serde_json::json;
 
-/// A host whose org address is a closed loopback port; nothing here may call it.
+/// Creates a host whose org address is a closed loopback port, which no
+/// test here calls.
 fn host_with(limits: Limits) -> LuaHost {
     let account = AccountConfig::with_api_token(
         "default",

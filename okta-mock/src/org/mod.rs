@@ -410,10 +410,10 @@ impl OrgState {
     pub fn new_id(&mut self, prefix: &str) -> String {
         loop {
             let id = random_id(&mut self.rng, prefix);
-            let taken = self.user_seqs.contains_key(&id)
+            let in_use = self.user_seqs.contains_key(&id)
                 || self.group_seqs.contains_key(&id)
                 || self.app_seqs.contains_key(&id);
-            if !taken {
+            if !in_use {
                 return id;
             }
         }

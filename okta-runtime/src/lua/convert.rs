@@ -52,7 +52,7 @@ pub fn json_to_lua_exact(lua: &Lua, value: &Value) -> mlua::Result<LuaValue> {
     to_lua(lua, value, &array_mt, Nulls::Keep, 0)
 }
 
-/// What becomes of a JSON null.
+/// Treatment of a JSON null.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Nulls {
     /// Nil, and left out of objects.

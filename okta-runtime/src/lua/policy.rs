@@ -228,12 +228,12 @@ fn mask_secrets(spec: &ToolSpec, arguments: &Value) -> Value {
     map.iter()
         .map(|(key, value)| {
             let secret = spec.param(key).is_some_and(|param| param.secret);
-            let shown = if secret {
+            let masked = if secret {
                 crate::secret::mask_json(value)
             } else {
                 value.clone()
             };
-            (key.clone(), shown)
+            (key.clone(), masked)
         })
         .collect()
 }

@@ -142,7 +142,7 @@ pub struct Contender {
 struct Program {
     name: &'static str,
     command: Command,
-    shown: String,
+    display_command: String,
     count: fn(&Run) -> Option<u64>,
 }
 
@@ -174,7 +174,7 @@ pub fn listing(
             .iter()
             .map(|program| Contender {
                 name: program.name,
-                command: program.shown.clone(),
+                command: program.display_command.clone(),
                 wall: Samples::default(),
                 rss_kib: Samples::default(),
                 faults: Samples::default(),
@@ -228,7 +228,7 @@ fn listing_programs(paths: &Paths, interpreters: &Interpreters, mock: &MockOrg) 
     programs.push(Program {
         name: "okta-lua",
         command: okta_lua,
-        shown: format!("{URL_SHOWN} target/release/okta-lua --json bench/list_users.lua"),
+        display_command: format!("{URL_SHOWN} target/release/okta-lua --json bench/list_users.lua"),
         count: |run| {
             let output: Value = serde_json::from_str(&run.stdout).ok()?;
             output["result"][0]["users"].as_u64()
@@ -243,7 +243,7 @@ fn listing_programs(paths: &Paths, interpreters: &Interpreters, mock: &MockOrg) 
     programs.push(Program {
         name: "Rust client",
         command: client,
-        shown: format!("{URL_SHOWN} target/release/xtask bench list-users-client"),
+        display_command: format!("{URL_SHOWN} target/release/xtask bench list-users-client"),
         count: count_from_stdout,
     });
 
@@ -254,7 +254,7 @@ fn listing_programs(paths: &Paths, interpreters: &Interpreters, mock: &MockOrg) 
         programs.push(Program {
             name: "Python SDK",
             command: sdk,
-            shown: format!(
+            display_command: format!(
                 "OKTA_CLIENT_ORGURL=http://127.0.0.1:PORT OKTA_CLIENT_TOKEN=bench-token {} bench/list_users.py",
                 shown_path(&paths.root, python)
             ),
@@ -355,9 +355,9 @@ pub fn startup(
     }
     let mut contenders: Vec<Contender> = commands
         .iter()
-        .map(|(name, _, shown)| Contender {
+        .map(|(name, _, display_command)| Contender {
             name,
-            command: shown.clone(),
+            command: display_command.clone(),
             wall: Samples::default(),
             rss_kib: Samples::default(),
             faults: Samples::default(),
